@@ -1,0 +1,21 @@
+// Bindings and vars every deployment has (wrangler.toml top level, [env.com], [env.de]).
+export interface Env {
+  DB: D1Database;
+  KV: KVNamespace;
+  PUBLIC_BASE_URL: string;
+  REGION: string;
+  /** How long a warm isolate trusts a key record before re-reading KV; "0" disables the cache. */
+  KEY_CACHE_SECONDS?: string;
+}
+
+declare global {
+  namespace Cloudflare {
+    interface Env {
+      DB: D1Database;
+      KV: KVNamespace;
+      PUBLIC_BASE_URL: string;
+      REGION: string;
+      KEY_CACHE_SECONDS?: string;
+    }
+  }
+}

@@ -1,0 +1,31 @@
+// A request id on every response and one structured log line per request. The line names the key id,
+// never the token, and never the body.
+import { createMiddleware } from "hono/factory";
+import { routePath } from "hono/route";
+import type { AppEnv } from "./context.ts";
+
+const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
+  const started = Date.now();
+  const incoming = c.req.header("X-Request-Id");
+  const requestId = incoming && VALID_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+  c.set("requestId", requestId);
+  try {
+    await next();
+  } finally {
+    c.res.headers.set("X-Request-Id", requestId);
+    const auth = c.get("auth");
+    console.log(
+      JSON.stringify({
+        requestId,
+        method: c.req.method,
+        route: routePath(c, -1),
+        tenant: auth?.tenant.slug ?? null,
+        keyId: auth?.keyId ?? null,
+        status: c.res.status,
+        durationMs: Date.now() - started,
+      }),
+    );
+  }
+});

@@ -1,0 +1,107 @@
+// API token format and hashing, shared by the worker and the key CLI (both have WebCrypto).
+// Token: scim_<keyId>_<secret>; secret = 32 random bytes, base64url. Only SHA-256(secret) is stored:
+// the secret has 256 bits of entropy, so a fast hash is safe and keeps auth cheap per request.
+import { z } from "zod";
+
+export const KEY_ID_PATTERN = /^[a-z2-7]{16}$/;
+const SECRET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const KEY_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567";
+
+export const TENANT_SLUG_PATTERN = /^[a-z0-9-]{2,63}$/;
+
+export interface ParsedToken {
+  keyId: string;
+  secret: string;
+}
+
+export function base64url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+export function newKeyId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  // 256 is a multiple of 32, so masking to 5 bits is unbiased.
+  return Array.from(bytes, (b) => KEY_ID_ALPHABET[b & 31]).join("");
+}
+
+export function newToken(keyId = newKeyId()): ParsedToken & { token: string } {
+  const secret = base64url(crypto.getRandomValues(new Uint8Array(32)));
+  return { keyId, secret, token: `scim_${keyId}_${secret}` };
+}
+
+export function parseToken(token: string): ParsedToken | null {
+  if (!token.startsWith("scim_")) return null;
+  const keyId = token.slice(5, 21);
+  if (token[21] !== "_") return null;
+  const secret = token.slice(22);
+  if (!KEY_ID_PATTERN.test(keyId) || !SECRET_PATTERN.test(secret)) return null;
+  return { keyId, secret };
+}
+
+export async function hashSecret(secret: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(secret));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Compares two equal-length hex digests without an early exit. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const length = Math.max(a.length, b.length);
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < length; i++) diff |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
+  return diff === 0;
+}
+
+/** What KV holds under `key:<keyId>`. The KV metadata holds the same minus `hash`, for listing. */
+export const keyRecordSchema = z.object({
+  keyId: z.string().regex(KEY_ID_PATTERN),
+  tenant: z.string().regex(TENANT_SLUG_PATTERN),
+  label: z.string().max(200),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  organization: z.string().nullable(),
+  createdAt: z.string(),
+  expiresAt: z.string().nullable(),
+  // A future revokedAt is a rotation grace period: the key works until then.
+  revokedAt: z.string().nullable(),
+});
+export type KeyRecord = z.infer<typeof keyRecordSchema>;
+export type KeyMetadata = Omit<KeyRecord, "hash">;
+
+export const kvKeyName = (keyId: string) => `key:${keyId}`;
+
+export function keyMetadata(record: KeyRecord): KeyMetadata {
+  const { hash: _hash, ...metadata } = record;
+  return metadata;
+}
+
+export type KeyState = "active" | "expired" | "revoked" | "revoking";
+
+export function keyState(record: Pick<KeyRecord, "expiresAt" | "revokedAt">, now = Date.now()): KeyState {
+  if (record.revokedAt && Date.parse(record.revokedAt) <= now) return "revoked";
+  if (record.expiresAt && Date.parse(record.expiresAt) <= now) return "expired";
+  if (record.revokedAt) return "revoking";
+  return "active";
+}
+
+export async function newKeyRecord(input: {
+  tenant: string;
+  label: string;
+  organization: string | null;
+  expiresInDays: number | null;
+  now?: Date;
+}): Promise<{ token: string; record: KeyRecord }> {
+  const now = input.now ?? new Date();
+  const { keyId, secret, token } = newToken();
+  const record: KeyRecord = {
+    keyId,
+    tenant: input.tenant,
+    label: input.label,
+    hash: await hashSecret(secret),
+    organization: input.organization,
+    createdAt: now.toISOString(),
+    expiresAt: input.expiresInDays === null ? null : new Date(now.getTime() + input.expiresInDays * 86_400_000).toISOString(),
+    revokedAt: null,
+  };
+  return { token, record };
+}

@@ -1,0 +1,31 @@
+// RFC 7643 §5: what this server supports. Keep it true: clients configure themselves from it.
+export const SERVICE_PROVIDER_CONFIG_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
+
+export function serviceProviderConfig(baseUrl: string) {
+  return {
+    schemas: [SERVICE_PROVIDER_CONFIG_SCHEMA],
+    patch: { supported: false },
+    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    filter: { supported: false, maxResults: 0 },
+    changePassword: { supported: false },
+    sort: { supported: false },
+    etag: { supported: false },
+    authenticationSchemes: [
+      {
+        type: "oauthbearertoken",
+        name: "OAuth Bearer Token",
+        description: "Authentication with a bearer API token issued by the operator (scim_<keyId>_<secret>).",
+        primary: true,
+      },
+      {
+        type: "httpbasic",
+        name: "HTTP Basic",
+        description: "HTTP Basic with the tenant slug as username and the API token as password.",
+      },
+    ],
+    meta: {
+      resourceType: "ServiceProviderConfig",
+      location: `${baseUrl}/ServiceProviderConfig`,
+    },
+  };
+}
