@@ -70,4 +70,7 @@ CREATE INDEX `users_tenant_external_id` ON `users` (`tenant_id`,`external_id`);-
 CREATE INDEX `users_tenant_display_name` ON `users` (`tenant_id`,`display_name`);--> statement-breakpoint
 CREATE INDEX `users_tenant_active` ON `users` (`tenant_id`,`active`,`seq`);--> statement-breakpoint
 CREATE INDEX `users_tenant_created` ON `users` (`tenant_id`,`created_at`);--> statement-breakpoint
-CREATE INDEX `users_tenant_updated` ON `users` (`tenant_id`,`updated_at`);
+CREATE INDEX `users_tenant_updated` ON `users` (`tenant_id`,`updated_at`);--> statement-breakpoint
+CREATE TABLE `write_guard` (
+	`must_change` integer NOT NULL
+);

@@ -7,6 +7,7 @@ import { routingPath } from "./http/paths.ts";
 import { requestLog } from "./http/request-log.ts";
 import { scimErrorResponse } from "./http/respond.ts";
 import { discovery } from "./routes/discovery.ts";
+import { usersRoutes } from "./routes/users.ts";
 import { ScimError } from "./scim/errors.ts";
 import { openDb } from "./storage/db.ts";
 
@@ -22,6 +23,7 @@ app.use("*", async (c, next) => {
 const scim = new Hono<AppEnv>();
 scim.use("*", requireAuth);
 scim.route("/", discovery);
+scim.route("/", usersRoutes);
 app.route("/scim/v2", scim);
 
 app.notFound(() => scimErrorResponse(new ScimError(404, "No SCIM endpoint at this path.")));

@@ -1,15 +1,17 @@
 // RFC 7643 §5: what this server supports. Keep it true: clients configure themselves from it.
+import { MAX_COUNT } from "./list.ts";
+
 export const SERVICE_PROVIDER_CONFIG_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
 
 export function serviceProviderConfig(baseUrl: string) {
   return {
     schemas: [SERVICE_PROVIDER_CONFIG_SCHEMA],
-    patch: { supported: false },
+    patch: { supported: true },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
-    filter: { supported: false, maxResults: 0 },
-    changePassword: { supported: false },
+    filter: { supported: true, maxResults: MAX_COUNT },
+    changePassword: { supported: true },
     sort: { supported: false },
-    etag: { supported: false },
+    etag: { supported: true },
     authenticationSchemes: [
       {
         type: "oauthbearertoken",

@@ -99,3 +99,10 @@ export const groupMembers = sqliteTable(
   ],
 );
 
+
+// Never holds a row. A batch inserts NULL here when the previous statement changed nothing
+// (`... WHERE changes() = 0`), which fails NOT NULL and so rolls the whole batch back: D1 has no
+// interactive transactions, and this is how a batch says "only if that write happened".
+export const writeGuard = sqliteTable("write_guard", {
+  mustChange: integer("must_change").notNull(),
+});

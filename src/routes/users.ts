@@ -1,0 +1,140 @@
+// /Users (RFC 7644 §3): thin handlers over the protocol core (src/scim) and storage (src/storage/users.ts).
+import { Hono, type Context } from "hono";
+import { readJsonObject } from "../http/body.ts";
+import type { AppEnv } from "../http/context.ts";
+import { allowOnly } from "../http/methods.ts";
+import { checkIfMatch, notModified } from "../http/preconditions.ts";
+import { scimJson } from "../http/respond.ts";
+import { tenantBaseUrl } from "../http/urls.ts";
+import { ScimError, notFound } from "../scim/errors.ts";
+import { parseFilter } from "../scim/filter/parse.ts";
+import { resolveFilter } from "../scim/filter/resolve.ts";
+import { listResponse, parsePaging } from "../scim/list.ts";
+import { etag, renderResource } from "../scim/meta.ts";
+import { hashPassword } from "../scim/password.ts";
+import { applyPatch, parsePatchRequest } from "../scim/patch/index.ts";
+import { parseAttributeList, projectResource } from "../scim/projection.ts";
+import { ENTERPRISE_USER_SCHEMA } from "../scim/schema/core.ts";
+import { USER_RESOURCE } from "../scim/schema/registry.ts";
+import { normalizeResource } from "../scim/validate/resource.ts";
+import { userFilterSql } from "../storage/user-filter-sql.ts";
+import { createUser, deleteUser, getUser, listUsers, updateUser, type StoredUser } from "../storage/users.ts";
+
+export const usersRoutes = new Hono<AppEnv>();
+
+type Ctx = Context<AppEnv>;
+
+/** Optimistic-concurrency retries when another request changed the user between our read and write. */
+const WRITE_ATTEMPTS = 3;
+
+function location(c: Ctx, id: string): string {
+  return `${tenantBaseUrl(c.env.PUBLIC_BASE_URL, c.var.auth.tenant.slug)}/Users/${id}`;
+}
+
+function projection(c: Ctx) {
+  return {
+    attributes: parseAttributeList(c.req.query("attributes")),
+    excludedAttributes: parseAttributeList(c.req.query("excludedAttributes")),
+  };
+}
+
+function render(c: Ctx, user: StoredUser): Record<string, unknown> {
+  return renderResource(user, "User", location(c, user.id));
+}
+
+function respondWithUser(c: Ctx, user: StoredUser, status: number, extraHeaders: Record<string, string> = {}): Response {
+  const body = projectResource(render(c, user), USER_RESOURCE, projection(c));
+  return scimJson(body, status, { ETag: etag(user.version), ...extraHeaders });
+}
+
+async function requireUser(c: Ctx, id: string): Promise<StoredUser> {
+  const user = await getUser(c.var.db, c.var.auth.tenant.id, id);
+  if (!user) throw notFound(`User "${id}" not found.`);
+  return user;
+}
+
+/** Validates a full resource and fills the default organization the tenant or key provisions into. */
+async function prepareWrite(c: Ctx, input: Record<string, unknown>) {
+  const { resource, password } = normalizeResource(input, USER_RESOURCE);
+  const organization = c.var.auth.organization;
+  if (organization) {
+    const enterprise = (resource[ENTERPRISE_USER_SCHEMA] ?? {}) as Record<string, unknown>;
+    if (typeof enterprise.organization !== "string" || enterprise.organization === "") {
+      resource[ENTERPRISE_USER_SCHEMA] = { ...enterprise, organization };
+      const schemas = resource.schemas as string[];
+      if (!schemas.includes(ENTERPRISE_USER_SCHEMA)) schemas.push(ENTERPRISE_USER_SCHEMA);
+    }
+  }
+  return { data: resource, ...(password !== undefined ? { passwordHash: await hashPassword(password) } : {}) };
+}
+
+usersRoutes.get("/Users", async (c) => {
+  const paging = parsePaging(c.req.query("startIndex"), c.req.query("count"));
+  const filterText = c.req.query("filter");
+  const where = filterText !== undefined ? userFilterSql(resolveFilter(parseFilter(filterText), USER_RESOURCE), c.var.auth.tenant.id) : undefined;
+  const options = projection(c);
+  const { total, users } = await listUsers(c.var.db, c.var.auth.tenant.id, { ...paging, ...(where ? { where } : {}) });
+  const resources = users.map((u) => projectResource(render(c, u), USER_RESOURCE, options));
+  return scimJson(listResponse(resources, total, paging.startIndex));
+});
+
+usersRoutes.post("/Users", async (c) => {
+  const write = await prepareWrite(c, await readJsonObject(c.req.raw));
+  if (write.data.active === undefined) write.data.active = true;
+  const user = await createUser(c.var.db, c.var.auth.tenant.id, write);
+  return respondWithUser(c, user, 201, { Location: location(c, user.id) });
+});
+allowOnly(usersRoutes, "/Users", ["GET", "POST"]);
+
+usersRoutes.get("/Users/:id", async (c) => {
+  const user = await requireUser(c, c.req.param("id"));
+  if (notModified(c.req.raw, user.version)) return new Response(null, { status: 304, headers: { ETag: etag(user.version) } });
+  return respondWithUser(c, user, 200);
+});
+
+/** Read, change, write with a version check; retried when a concurrent write wins, unless If-Match pins a version. */
+async function modifyUser(
+  c: Ctx,
+  id: string,
+  change: (current: StoredUser) => Promise<{ data: Record<string, unknown>; passwordHash?: string }>,
+): Promise<StoredUser> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await requireUser(c, id);
+    checkIfMatch(c.req.raw, current.version);
+    const write = await change(current);
+    const updated = await updateUser(c.var.db, c.var.auth.tenant.id, current, write);
+    if (updated) return updated;
+    if (c.req.header("If-Match") !== undefined) {
+      throw new ScimError(412, "The resource changed while this request was applied; read it again and retry.");
+    }
+    if (attempt >= WRITE_ATTEMPTS) throw new ScimError(409, "The resource is being changed concurrently; retry the request.");
+  }
+}
+
+usersRoutes.put("/Users/:id", async (c) => {
+  const id = c.req.param("id");
+  const input = await readJsonObject(c.req.raw);
+  if (typeof input.id === "string" && input.id !== id) {
+    throw new ScimError(400, `The body's id "${input.id}" does not match the URL's id "${id}".`, "mutability");
+  }
+  const user = await modifyUser(c, id, () => prepareWrite(c, input));
+  return respondWithUser(c, user, 200);
+});
+
+usersRoutes.patch("/Users/:id", async (c) => {
+  const operations = parsePatchRequest(await readJsonObject(c.req.raw), USER_RESOURCE);
+  const user = await modifyUser(c, c.req.param("id"), async (current) => {
+    const patched = applyPatch({ ...current.data, id: current.id }, operations, USER_RESOURCE);
+    const { resource, password } = normalizeResource(patched, USER_RESOURCE);
+    return { data: resource, ...(password !== undefined ? { passwordHash: await hashPassword(password) } : {}) };
+  });
+  return respondWithUser(c, user, 200);
+});
+
+usersRoutes.delete("/Users/:id", async (c) => {
+  const id = c.req.param("id");
+  if (c.req.header("If-Match") !== undefined) checkIfMatch(c.req.raw, (await requireUser(c, id)).version);
+  if (!(await deleteUser(c.var.db, c.var.auth.tenant.id, id))) throw notFound(`User "${id}" not found.`);
+  return new Response(null, { status: 204 });
+});
+allowOnly(usersRoutes, "/Users/:id", ["GET", "PUT", "PATCH", "DELETE"]);

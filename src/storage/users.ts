@@ -1,0 +1,185 @@
+// The one place that reads and writes users. Every statement is scoped by tenant id; every multi-statement
+// change is one D1 batch, so a request never leaves half a write behind.
+import { and, asc, count, eq, sql, type SQL } from "drizzle-orm";
+import { ScimError, conflict } from "../scim/errors.ts";
+import { foldKey } from "../scim/fold.ts";
+import type { Db } from "./db.ts";
+import { isGuardFailure, isUniqueViolation } from "./errors.ts";
+import { requirePreviousChange } from "./guard.ts";
+import { tenants, userEmails, users } from "./schema.ts";
+
+export interface StoredUser {
+  seq: number;
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+  /** The resource as stored: schemas and attributes, without id, meta or password. */
+  data: Record<string, unknown>;
+}
+
+export interface UserWrite {
+  data: Record<string, unknown>;
+  /** A new password hash; undefined keeps the current one. */
+  passwordHash?: string;
+}
+
+const storedColumns = {
+  seq: users.seq,
+  id: users.id,
+  createdAt: users.createdAt,
+  updatedAt: users.updatedAt,
+  version: users.version,
+  data: users.data,
+};
+
+type StoredRow = { seq: number; id: string; createdAt: string; updatedAt: string; version: number; data: string };
+
+function toStored(row: StoredRow): StoredUser {
+  return { ...row, data: JSON.parse(row.data) as Record<string, unknown> };
+}
+
+function indexedColumns(data: Record<string, unknown>) {
+  const userName = String(data.userName);
+  return {
+    userName,
+    userNameKey: foldKey(userName),
+    externalId: typeof data.externalId === "string" ? data.externalId : null,
+    displayName: typeof data.displayName === "string" ? data.displayName : null,
+    active: data.active !== false,
+    data: JSON.stringify(data),
+  };
+}
+
+interface EmailRow {
+  value: string;
+  type: string | null;
+  primary: boolean;
+}
+
+function emailRows(data: Record<string, unknown>): EmailRow[] {
+  const emails = Array.isArray(data.emails) ? data.emails : [];
+  const rows: EmailRow[] = [];
+  for (const email of emails) {
+    if (typeof email !== "object" || email === null) continue;
+    const { value, type, primary } = email as Record<string, unknown>;
+    if (typeof value !== "string") continue;
+    rows.push({ value: foldKey(value), type: typeof type === "string" ? type : null, primary: primary === true });
+  }
+  return rows;
+}
+
+function userNameTaken(userName: string): ScimError {
+  return conflict(`userName "${userName}" is already taken in this tenant (userNames are compared case-insensitively).`);
+}
+
+export async function createUser(db: Db, tenantId: number, write: UserWrite): Promise<StoredUser> {
+  const now = new Date().toISOString();
+  const id = crypto.randomUUID();
+  const columns = indexedColumns(write.data);
+  const seqOf = sql`(SELECT ${users.seq} FROM ${users} WHERE ${users.tenantId} = ${tenantId} AND ${users.id} = ${id})`;
+  const emails = emailRows(write.data);
+  try {
+    await db.batch([
+      db.insert(users).values({
+        tenantId,
+        id,
+        ...columns,
+        createdAt: now,
+        updatedAt: now,
+        version: 1,
+        passwordHash: write.passwordHash ?? null,
+      }),
+      db.update(tenants).set({ userCount: sql`${tenants.userCount} + 1` }).where(eq(tenants.id, tenantId)),
+      ...emails.map((e) =>
+        db.insert(userEmails).values({ tenantId, userSeq: seqOf, valueKey: e.value, type: e.type, primary: e.primary }),
+      ),
+    ]);
+  } catch (error) {
+    if (isUniqueViolation(error, "users.user_name_key")) throw userNameTaken(columns.userName);
+    throw error;
+  }
+  const created = await getUser(db, tenantId, id);
+  if (!created) throw new Error("created user not found");
+  return created;
+}
+
+export async function getUser(db: Db, tenantId: number, id: string): Promise<StoredUser | null> {
+  const row = await db
+    .select(storedColumns)
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), eq(users.id, id)))
+    .get();
+  return row ? toStored(row) : null;
+}
+
+/**
+ * Replaces a user's stored resource if it is still at `current.version`. Returns null when another
+ * writer got there first, so the caller can re-read and retry or answer 412.
+ */
+export async function updateUser(db: Db, tenantId: number, current: StoredUser, write: UserWrite): Promise<StoredUser | null> {
+  const now = new Date().toISOString();
+  const columns = indexedColumns(write.data);
+  const version = current.version + 1;
+  try {
+    await db.batch([
+      db
+        .update(users)
+        .set({
+          ...columns,
+          updatedAt: now,
+          version,
+          ...(write.passwordHash !== undefined ? { passwordHash: write.passwordHash } : {}),
+        })
+        .where(and(eq(users.tenantId, tenantId), eq(users.seq, current.seq), eq(users.version, current.version))),
+      requirePreviousChange(db),
+      db.delete(userEmails).where(and(eq(userEmails.tenantId, tenantId), eq(userEmails.userSeq, current.seq))),
+      ...emailRows(write.data).map((e) =>
+        db.insert(userEmails).values({ tenantId, userSeq: current.seq, valueKey: e.value, type: e.type, primary: e.primary }),
+      ),
+    ]);
+  } catch (error) {
+    if (isUniqueViolation(error, "users.user_name_key")) throw userNameTaken(columns.userName);
+    if (isGuardFailure(error)) return null;
+    throw error;
+  }
+  return { seq: current.seq, id: current.id, createdAt: current.createdAt, updatedAt: now, version, data: write.data };
+}
+
+/** Deletes a user, its emails and its group memberships. Returns false when there was no such user. */
+export async function deleteUser(db: Db, tenantId: number, id: string): Promise<boolean> {
+  const current = await getUser(db, tenantId, id);
+  if (!current) return false;
+  try {
+    await db.batch([
+      db.delete(users).where(and(eq(users.tenantId, tenantId), eq(users.seq, current.seq))),
+      requirePreviousChange(db),
+      db.delete(userEmails).where(and(eq(userEmails.tenantId, tenantId), eq(userEmails.userSeq, current.seq))),
+      db.update(tenants).set({ userCount: sql`${tenants.userCount} - 1` }).where(eq(tenants.id, tenantId)),
+    ]);
+  } catch (error) {
+    if (isGuardFailure(error)) return false;
+    throw error;
+  }
+  return true;
+}
+
+export interface ListQuery {
+  where?: SQL;
+  /** 1-based, per RFC 7644 §3.4.2.4. */
+  startIndex: number;
+  count: number;
+}
+
+export async function listUsers(db: Db, tenantId: number, query: ListQuery): Promise<{ total: number; users: StoredUser[] }> {
+  const scope = query.where ? and(eq(users.tenantId, tenantId), query.where) : eq(users.tenantId, tenantId);
+  const totalPromise = query.where
+    ? db.select({ n: count() }).from(users).where(scope).get().then((r) => r?.n ?? 0)
+    : db.select({ n: tenants.userCount }).from(tenants).where(eq(tenants.id, tenantId)).get().then((r) => r?.n ?? 0);
+  const rowsPromise =
+    query.count === 0
+      ? Promise.resolve([])
+      : db.select(storedColumns).from(users).where(scope).orderBy(asc(users.seq)).limit(query.count).offset(query.startIndex - 1).all();
+  const [total, rows] = await Promise.all([totalPromise, rowsPromise]);
+  return { total, users: rows.map(toStored) };
+}
