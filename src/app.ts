@@ -7,16 +7,21 @@ import { routingPath } from "./http/paths.ts";
 import { requestLog } from "./http/request-log.ts";
 import { scimErrorResponse } from "./http/respond.ts";
 import { discovery } from "./routes/discovery.ts";
+import { groupsRoutes } from "./routes/groups.ts";
 import { usersRoutes } from "./routes/users.ts";
 import { ScimError } from "./scim/errors.ts";
+import { meterD1 } from "./storage/d1-meter.ts";
 import { openDb } from "./storage/db.ts";
 
 export const app = new Hono<AppEnv>({ getPath: routingPath });
 
 app.use("*", requestLog);
 app.use("*", async (c, next) => {
+  // Every query goes through the meter, so the log line (and Server-Timing) can say what the request cost.
+  const meter = meterD1(c.env.DB);
+  c.set("d1", meter);
+  c.set("db", openDb(meter.db));
   checkDeclaredLength(c.req.raw);
-  c.set("db", openDb(c.env.DB));
   await next();
 });
 
@@ -24,6 +29,7 @@ const scim = new Hono<AppEnv>();
 scim.use("*", requireAuth);
 scim.route("/", discovery);
 scim.route("/", usersRoutes);
+scim.route("/", groupsRoutes);
 app.route("/scim/v2", scim);
 
 app.notFound(() => scimErrorResponse(new ScimError(404, "No SCIM endpoint at this path.")));

@@ -6,6 +6,8 @@ export interface Env {
   REGION: string;
   /** How long a warm isolate trusts a key record before re-reading KV; "0" disables the cache. */
   KEY_CACHE_SECONDS?: string;
+  /** "true": every response carries Server-Timing with the request's D1 rows read/written (local and tests). */
+  EXPOSE_D1_COST?: string;
 }
 
 declare global {
@@ -16,6 +18,7 @@ declare global {
       PUBLIC_BASE_URL: string;
       REGION: string;
       KEY_CACHE_SECONDS?: string;
+      EXPOSE_D1_COST?: string;
     }
   }
 }

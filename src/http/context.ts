@@ -1,4 +1,5 @@
 import type { Env } from "../env.ts";
+import type { D1Meter } from "../storage/d1-meter.ts";
 import type { Db } from "../storage/db.ts";
 import type { Tenant } from "../storage/tenants.ts";
 
@@ -14,6 +15,8 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     db: Db;
+    /** Rows read/written by this request's queries (D1's billing units). */
+    d1: D1Meter;
     auth: AuthContext;
   };
 }

@@ -16,6 +16,12 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   } finally {
     c.res.headers.set("X-Request-Id", requestId);
     const auth = c.get("auth");
+    // Set here, after onError has produced the response, so error responses carry it too.
+    const cost = c.get("d1")?.totals();
+    const d1 = cost ? { rowsRead: cost.rowsRead, rowsWritten: cost.rowsWritten, queries: cost.queries } : null;
+    if (cost && c.env.EXPOSE_D1_COST === "true") {
+      c.res.headers.set("Server-Timing", `d1;dur=${cost.durationMs};desc="rows_read=${cost.rowsRead} rows_written=${cost.rowsWritten} queries=${cost.queries}"`);
+    }
     console.log(
       JSON.stringify({
         requestId,
@@ -25,6 +31,7 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
         keyId: auth?.keyId ?? null,
         status: c.res.status,
         durationMs: Date.now() - started,
+        d1,
       }),
     );
   }

@@ -19,6 +19,7 @@ import { USER_RESOURCE } from "../scim/schema/registry.ts";
 import { normalizeResource } from "../scim/validate/resource.ts";
 import { userFilterSql } from "../storage/user-filter-sql.ts";
 import { createUser, deleteUser, getUser, listUsers, updateUser, type StoredUser } from "../storage/users.ts";
+import { withUserGroups } from "./groups.ts";
 
 export const usersRoutes = new Hono<AppEnv>();
 
@@ -42,8 +43,10 @@ function render(c: Ctx, user: StoredUser): Record<string, unknown> {
   return renderResource(user, "User", location(c, user.id));
 }
 
-function respondWithUser(c: Ctx, user: StoredUser, status: number, extraHeaders: Record<string, string> = {}): Response {
-  const body = projectResource(render(c, user), USER_RESOURCE, projection(c));
+async function respondWithUser(c: Ctx, user: StoredUser, status: number, extraHeaders: Record<string, string> = {}): Promise<Response> {
+  const options = projection(c);
+  const withGroups = await withUserGroups(c, [user], options);
+  const body = projectResource(render(c, withGroups(user)), USER_RESOURCE, options);
   return scimJson(body, status, { ETag: etag(user.version), ...extraHeaders });
 }
 
@@ -74,7 +77,8 @@ usersRoutes.get("/Users", async (c) => {
   const where = filterText !== undefined ? userFilterSql(resolveFilter(parseFilter(filterText), USER_RESOURCE), c.var.auth.tenant.id) : undefined;
   const options = projection(c);
   const { total, users } = await listUsers(c.var.db, c.var.auth.tenant.id, { ...paging, ...(where ? { where } : {}) });
-  const resources = users.map((u) => projectResource(render(c, u), USER_RESOURCE, options));
+  const withGroups = await withUserGroups(c, users, options);
+  const resources = users.map((u) => projectResource(render(c, withGroups(u)), USER_RESOURCE, options));
   return scimJson(listResponse(resources, total, paging.startIndex));
 });
 

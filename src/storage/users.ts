@@ -5,6 +5,7 @@ import { ScimError, conflict } from "../scim/errors.ts";
 import { foldKey } from "../scim/fold.ts";
 import type { Db } from "./db.ts";
 import { isGuardFailure, isUniqueViolation } from "./errors.ts";
+import { removeFromAllGroups } from "./group-members.ts";
 import { requirePreviousChange } from "./guard.ts";
 import { tenants, userEmails, users } from "./schema.ts";
 
@@ -54,7 +55,7 @@ function indexedColumns(data: Record<string, unknown>) {
 interface EmailRow {
   value: string;
   type: string | null;
-  primary: boolean;
+  primary: boolean | null;
 }
 
 function emailRows(data: Record<string, unknown>): EmailRow[] {
@@ -64,7 +65,7 @@ function emailRows(data: Record<string, unknown>): EmailRow[] {
     if (typeof email !== "object" || email === null) continue;
     const { value, type, primary } = email as Record<string, unknown>;
     if (typeof value !== "string") continue;
-    rows.push({ value: foldKey(value), type: typeof type === "string" ? type : null, primary: primary === true });
+    rows.push({ value: foldKey(value), type: typeof type === "string" ? type : null, primary: typeof primary === "boolean" ? primary : null });
   }
   return rows;
 }
@@ -156,6 +157,7 @@ export async function deleteUser(db: Db, tenantId: number, id: string): Promise<
       requirePreviousChange(db),
       db.delete(userEmails).where(and(eq(userEmails.tenantId, tenantId), eq(userEmails.userSeq, current.seq))),
       db.update(tenants).set({ userCount: sql`${tenants.userCount} - 1` }).where(eq(tenants.id, tenantId)),
+      ...removeFromAllGroups(db, tenantId, id, new Date().toISOString()),
     ]);
   } catch (error) {
     if (isGuardFailure(error)) return false;

@@ -1,0 +1,196 @@
+// /Groups (RFC 7644 §3, RFC 7643 §4.2): thin handlers over the protocol core (src/scim) and storage
+// (src/storage/groups.ts, group-members.ts). Members are loaded only when the response will carry them, and
+// member changes go to storage as a set-level delta, never as a rewritten member list.
+import { Hono, type Context } from "hono";
+import { readJsonObject } from "../http/body.ts";
+import type { AppEnv } from "../http/context.ts";
+import { allowOnly } from "../http/methods.ts";
+import { checkIfMatch, notModified } from "../http/preconditions.ts";
+import { scimJson } from "../http/respond.ts";
+import { tenantBaseUrl } from "../http/urls.ts";
+import { ScimError, badRequest, notFound } from "../scim/errors.ts";
+import { parseFilter } from "../scim/filter/parse.ts";
+import { resolveFilter } from "../scim/filter/resolve.ts";
+import { listResponse, parsePaging } from "../scim/list.ts";
+import { etag, renderResource } from "../scim/meta.ts";
+import { applyPatch, parsePatchRequest } from "../scim/patch/index.ts";
+import { includesAttribute, parseAttributeList, projectResource, type ProjectionOptions } from "../scim/projection.ts";
+import { GROUP_RESOURCE, USER_RESOURCE } from "../scim/schema/registry.ts";
+import { normalizeResource } from "../scim/validate/resource.ts";
+import { emptyDelta, foldMemberOperations, isMembersOperation, replaceAllDelta, type MemberDelta } from "../storage/group-delta.ts";
+import { groupFilterSql } from "../storage/group-filter-sql.ts";
+import { loadMembers, loadUserGroups, resolveDelta, type MemberRow } from "../storage/group-members.ts";
+import { createGroup, deleteGroup, getGroup, listGroups, updateGroup, type GroupWrite, type StoredGroup } from "../storage/groups.ts";
+import type { StoredUser } from "../storage/users.ts";
+
+export const groupsRoutes = new Hono<AppEnv>();
+
+type Ctx = Context<AppEnv>;
+
+/** Optimistic-concurrency retries when another request changed the group between our read and write. */
+const WRITE_ATTEMPTS = 3;
+
+/**
+ * A list page carries at most this many members in total across its groups. One group is always returned
+ * whole (as GET /Groups/{id} would), but a page of large groups would be a body no client wants: it is a
+ * 400 tooMany naming the way out, never a silently shortened member list.
+ */
+export const MAX_LISTED_MEMBERS = 100_000;
+
+const baseUrl = (c: Ctx) => tenantBaseUrl(c.env.PUBLIC_BASE_URL, c.var.auth.tenant.slug);
+
+const location = (c: Ctx, id: string) => `${baseUrl(c)}/Groups/${id}`;
+
+/** Reads `attributes`/`excludedAttributes` and says whether members are wanted; unknown names fail here, before any write. */
+function projection(c: Ctx): { options: ProjectionOptions; members: boolean } {
+  const options = {
+    attributes: parseAttributeList(c.req.query("attributes")),
+    excludedAttributes: parseAttributeList(c.req.query("excludedAttributes")),
+  };
+  return { options, members: includesAttribute(GROUP_RESOURCE, options, "members") };
+}
+
+function renderMembers(c: Ctx, rows: MemberRow[]): Record<string, unknown>[] {
+  const base = baseUrl(c);
+  return rows.map((row) => ({
+    value: row.memberId,
+    $ref: `${base}/${row.memberType === "User" ? "Users" : "Groups"}/${row.memberId}`,
+    ...(row.display !== null ? { display: row.display } : {}),
+    type: row.memberType,
+  }));
+}
+
+function render(c: Ctx, group: StoredGroup, members: MemberRow[] | undefined, options: ProjectionOptions): Record<string, unknown> {
+  const data = members !== undefined && members.length > 0 ? { ...group.data, members: renderMembers(c, members) } : group.data;
+  return projectResource(renderResource({ ...group, data }, "Group", location(c, group.id)), GROUP_RESOURCE, options);
+}
+
+async function respondWithGroup(c: Ctx, group: StoredGroup, status: number, extraHeaders: Record<string, string> = {}): Promise<Response> {
+  const { options, members } = projection(c);
+  // member_count says when there is nothing to load; a group read without members reads no member rows.
+  const rows = members && group.memberCount > 0 ? (await loadMembers(c.var.db, c.var.auth.tenant.id, [group.id])).get(group.id) : undefined;
+  return scimJson(render(c, group, rows, options), status, { ETag: etag(group.version), ...extraHeaders });
+}
+
+async function requireGroup(c: Ctx, id: string): Promise<StoredGroup> {
+  const group = await getGroup(c.var.db, c.var.auth.tenant.id, id);
+  if (!group) throw notFound(`Group "${id}" not found.`);
+  return group;
+}
+
+groupsRoutes.get("/Groups", async (c) => {
+  const paging = parsePaging(c.req.query("startIndex"), c.req.query("count"));
+  const tenantId = c.var.auth.tenant.id;
+  const filterText = c.req.query("filter");
+  const where = filterText !== undefined ? groupFilterSql(resolveFilter(parseFilter(filterText), GROUP_RESOURCE), tenantId, baseUrl(c)) : undefined;
+  const { options, members } = projection(c);
+  const { total, groups } = await listGroups(c.var.db, tenantId, { ...paging, ...(where ? { where } : {}) });
+  let rows = new Map<string, MemberRow[]>();
+  if (members) {
+    const withMembers = groups.filter((g) => g.memberCount > 0);
+    const listed = withMembers.reduce((sum, g) => sum + g.memberCount, 0);
+    if (withMembers.length > 1 && listed > MAX_LISTED_MEMBERS) {
+      throw badRequest(
+        "tooMany",
+        `The ${withMembers.length} groups on this page have ${listed} members in total, more than the ${MAX_LISTED_MEMBERS} one list response carries. ` +
+          `Add excludedAttributes=members, or a smaller count, and read members with GET /Groups/{id}.`,
+      );
+    }
+    rows = await loadMembers(c.var.db, tenantId, withMembers.map((g) => g.id));
+  }
+  const resources = groups.map((g) => render(c, g, rows.get(g.id), options));
+  return scimJson(listResponse(resources, total, paging.startIndex));
+});
+
+groupsRoutes.post("/Groups", async (c) => {
+  projection(c);
+  const { resource } = normalizeResource(await readJsonObject(c.req.raw), GROUP_RESOURCE);
+  const id = crypto.randomUUID();
+  const members = await resolveDelta(c.var.db, c.var.auth.tenant.id, id, replaceAllDelta(memberList(resource)));
+  const group = await createGroup(c.var.db, c.var.auth.tenant.id, id, resource, members);
+  return respondWithGroup(c, group, 201, { Location: location(c, group.id) });
+});
+allowOnly(groupsRoutes, "/Groups", ["GET", "POST"]);
+
+/** `members` of a normalised POST body; a group created without them has none. */
+function memberList(resource: Record<string, unknown>): unknown[] {
+  return Array.isArray(resource.members) ? resource.members : [];
+}
+
+groupsRoutes.get("/Groups/:id", async (c) => {
+  projection(c);
+  const group = await requireGroup(c, c.req.param("id"));
+  if (notModified(c.req.raw, group.version)) return new Response(null, { status: 304, headers: { ETag: etag(group.version) } });
+  return respondWithGroup(c, group, 200);
+});
+
+/** Read, change, write with a version check; retried when a concurrent write wins, unless If-Match pins a version. */
+async function modifyGroup(c: Ctx, id: string, change: (current: StoredGroup) => Promise<GroupWrite>): Promise<StoredGroup> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await requireGroup(c, id);
+    checkIfMatch(c.req.raw, current.version);
+    const updated = await updateGroup(c.var.db, c.var.auth.tenant.id, current, await change(current));
+    if (updated) return updated;
+    if (c.req.header("If-Match") !== undefined) {
+      throw new ScimError(412, "The resource changed while this request was applied; read it again and retry.");
+    }
+    if (attempt >= WRITE_ATTEMPTS) throw new ScimError(409, "The resource is being changed concurrently; retry the request.");
+  }
+}
+
+const resolve = (c: Ctx, group: StoredGroup, delta: MemberDelta) => resolveDelta(c.var.db, c.var.auth.tenant.id, group.id, delta);
+
+groupsRoutes.put("/Groups/:id", async (c) => {
+  projection(c);
+  const id = c.req.param("id");
+  const input = await readJsonObject(c.req.raw);
+  if (typeof input.id === "string" && input.id !== id) {
+    throw new ScimError(400, `The body's id "${input.id}" does not match the URL's id "${id}".`, "mutability");
+  }
+  const { resource } = normalizeResource(input, GROUP_RESOURCE);
+  // A PUT without `members` leaves the memberships alone (a rename must not empty a large group);
+  // `members: []` empties the group.
+  const delta = Array.isArray(resource.members) ? replaceAllDelta(resource.members) : emptyDelta();
+  const group = await modifyGroup(c, id, async (current) => ({ data: resource, members: await resolve(c, current, delta) }));
+  return respondWithGroup(c, group, 200);
+});
+
+groupsRoutes.patch("/Groups/:id", async (c) => {
+  // RFC 7644 §3.5.2: 200 with the resource, or 204. A client asking for attributes gets them.
+  const wantsBody = c.req.query("attributes") !== undefined || c.req.query("excludedAttributes") !== undefined;
+  projection(c);
+  const operations = parsePatchRequest(await readJsonObject(c.req.raw), GROUP_RESOURCE);
+  const others = operations.filter((op) => !isMembersOperation(op));
+  const delta = foldMemberOperations(operations.filter(isMembersOperation));
+  const group = await modifyGroup(c, c.req.param("id"), async (current) => {
+    // Everything but members is applied to the stored JSON (which has no members) and validated whole.
+    const data = others.length > 0 ? normalizeResource(applyPatch({ ...current.data, id: current.id }, others, GROUP_RESOURCE), GROUP_RESOURCE).resource : undefined;
+    return { ...(data !== undefined ? { data } : {}), members: await resolve(c, current, delta) };
+  });
+  if (wantsBody) return respondWithGroup(c, group, 200);
+  return new Response(null, { status: 204, headers: { ETag: etag(group.version) } });
+});
+
+groupsRoutes.delete("/Groups/:id", async (c) => {
+  const id = c.req.param("id");
+  if (c.req.header("If-Match") !== undefined) checkIfMatch(c.req.raw, (await requireGroup(c, id)).version);
+  if (!(await deleteGroup(c.var.db, c.var.auth.tenant.id, id))) throw notFound(`Group "${id}" not found.`);
+  return new Response(null, { status: 204 });
+});
+allowOnly(groupsRoutes, "/Groups/:id", ["GET", "PUT", "PATCH", "DELETE"]);
+
+/**
+ * For /Users responses: adds the readOnly `groups` attribute (direct memberships, RFC 7643 §4.1.2), loaded
+ * with ONE query for all `users`. When the projection leaves `groups` out, nothing is read.
+ */
+export async function withUserGroups(c: Ctx, users: StoredUser[], options: ProjectionOptions): Promise<(user: StoredUser) => StoredUser> {
+  if (users.length === 0 || !includesAttribute(USER_RESOURCE, options, "groups")) return (user) => user;
+  const memberships = await loadUserGroups(c.var.db, c.var.auth.tenant.id, users.map((u) => u.id));
+  const base = baseUrl(c);
+  return (user) => {
+    const groups = memberships.get(user.id);
+    if (groups === undefined) return user;
+    const rendered = groups.map((g) => ({ value: g.groupId, $ref: `${base}/Groups/${g.groupId}`, display: g.displayName, type: "direct" }));
+    return { ...user, data: { ...user.data, groups: rendered } };
+  };
+}

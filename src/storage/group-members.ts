@@ -1,0 +1,222 @@
+// Group membership: one group_members row per (tenant, group, member), changed by set-based statements that
+// take their ids from ONE JSON parameter (`json_each(?)`), so a change of k members is O(k) rows and D1's
+// 100-bound-parameter limit never applies. groups.member_count follows in the same batch via changes(),
+// which counts the rows the statement just before it changed, so it is kept without reading the group.
+import { and, asc, eq, sql, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { badRequest } from "../scim/errors.ts";
+import type { Db } from "./db.ts";
+import type { MemberDelta, MemberType } from "./group-delta.ts";
+import { groupMembers, groups, users, writeGuard } from "./schema.ts";
+
+/** A delta whose added members have been checked to exist, each with its type. */
+export interface ResolvedDelta {
+  clear: boolean;
+  add: Map<string, MemberType>;
+  remove: Set<string>;
+}
+
+export interface MemberRow {
+  groupId: string;
+  memberId: string;
+  memberType: MemberType;
+  /** The user's displayName (else userName), or the group's displayName. */
+  display: string | null;
+}
+
+/** Ids as one JSON parameter, for `SELECT value FROM json_each(?)`. */
+function idList(ids: Iterable<string>): string {
+  return JSON.stringify([...ids]);
+}
+
+/** `[{"v": id, "t": type}]`: members with their types, for `json_each(?)`. */
+function memberList(members: Map<string, MemberType | undefined>): string {
+  return JSON.stringify([...members].map(([v, t]) => ({ v, t: t ?? null })));
+}
+
+/**
+ * Checks that every member to add exists in the tenant, with ONE query over all of them, and fills in
+ * missing types (a user with that id, else a group). Throws 400 invalidValue naming what is wrong.
+ */
+export async function resolveDelta(db: Db, tenantId: number, groupId: string, delta: MemberDelta): Promise<ResolvedDelta> {
+  const resolved: ResolvedDelta = { clear: delta.clear, add: new Map(), remove: delta.remove };
+  if (delta.add.size === 0) return resolved;
+  if (delta.add.has(groupId)) throw badRequest("invalidValue", `A group cannot be a member of itself ("${groupId}").`);
+  const rows = await db.all<{ member_id: string; member_type: MemberType | null }>(sql`
+    SELECT r.v AS member_id,
+      CASE
+        WHEN r.t IS NOT 'Group' AND EXISTS (SELECT 1 FROM ${users} WHERE ${users.tenantId} = ${tenantId} AND ${users.id} = r.v) THEN 'User'
+        WHEN r.t IS NOT 'User' AND EXISTS (SELECT 1 FROM ${groups} WHERE ${groups.tenantId} = ${tenantId} AND ${groups.id} = r.v) THEN 'Group'
+      END AS member_type
+    FROM (SELECT json_extract(value, '$.v') AS v, json_extract(value, '$.t') AS t FROM json_each(${memberList(delta.add)})) AS r`);
+  const missing: string[] = [];
+  for (const row of rows) {
+    if (row.member_type === null) missing.push(row.member_id);
+    else resolved.add.set(row.member_id, row.member_type);
+  }
+  if (missing.length > 0) {
+    const shown = missing.slice(0, 20).map((id) => {
+      const type = delta.add.get(id);
+      return type === undefined ? `"${id}"` : `"${id}" (type ${type})`;
+    });
+    const more = missing.length > shown.length ? ` and ${missing.length - shown.length} more` : "";
+    throw badRequest("invalidValue", `No such member in this tenant: ${shown.join(", ")}${more}. Nothing was changed.`);
+  }
+  const nested = [...resolved.add].filter(([, type]) => type === "Group").map(([id]) => id);
+  if (nested.length > 0) await rejectCycles(db, tenantId, groupId, nested);
+  return resolved;
+}
+
+/**
+ * Nested groups must stay a hierarchy: adding group M to G is a cycle when M is G or contains G, i.e. when M
+ * is among G's ancestors. Walks up from G through the member index, so it reads G's ancestry, not members.
+ */
+async function rejectCycles(db: Db, tenantId: number, groupId: string, candidates: string[]): Promise<void> {
+  const rows = await db.all<{ id: string }>(sql`
+    WITH RECURSIVE ancestors(id) AS (
+      SELECT ${groupId}
+      UNION
+      SELECT gm.group_id FROM ${groupMembers} AS gm JOIN ancestors AS a ON gm.tenant_id = ${tenantId} AND gm.member_id = a.id
+    )
+    SELECT id FROM ancestors WHERE id IN (SELECT value FROM json_each(${idList(candidates)}))`);
+  const first = rows[0];
+  if (first !== undefined) {
+    throw badRequest("invalidValue", `Group "${first.id}" already contains this group (directly or through nested groups); adding it as a member would make a cycle.`);
+  }
+}
+
+/**
+ * Batch statements applying `delta` to group `groupId` (row `groupSeq`, an expression so a group inserted in
+ * the same batch can be named). Each statement that changes member rows is followed by the member_count
+ * update that reads its changes().
+ *
+ * Built with query builders only: drizzle's D1 batch cannot bind parameters of a raw `db.run(sql)`.
+ */
+export function memberStatements(db: Db, tenantId: number, groupSeq: SQL, groupId: string, delta: ResolvedDelta): BatchItem<"sqlite">[] {
+  const ofGroup = and(eq(groupMembers.tenantId, tenantId), eq(groupMembers.groupId, groupId));
+  const countBy = (change: SQL) =>
+    db
+      .update(groups)
+      .set({ memberCount: sql`${groups.memberCount} ${change}` })
+      .where(and(eq(groups.tenantId, tenantId), eq(groups.seq, groupSeq)));
+  const statements: BatchItem<"sqlite">[] = [];
+  if (delta.clear) {
+    // Only members not in the new list go, so a "Push Now" that re-sends the same list writes nothing.
+    const keep = sql`${groupMembers.memberId} NOT IN (SELECT value FROM json_each(${idList(delta.add.keys())}))`;
+    statements.push(db.delete(groupMembers).where(and(ofGroup, keep)), countBy(sql`- changes()`));
+  } else if (delta.remove.size > 0) {
+    const listed = sql`${groupMembers.memberId} IN (SELECT value FROM json_each(${idList(delta.remove)}))`;
+    statements.push(db.delete(groupMembers).where(and(ofGroup, listed)), countBy(sql`- changes()`));
+  }
+  if (delta.add.size > 0) {
+    // The existence check is repeated here, inside the batch: a member deleted since resolveDelta read it is
+    // skipped rather than left dangling. The columns follow the table's order (tenant, group, member, type).
+    const rows = sql`
+      SELECT ${tenantId}, ${groupId}, r.v, r.t
+      FROM (SELECT json_extract(value, '$.v') AS v, json_extract(value, '$.t') AS t FROM json_each(${memberList(delta.add)})) AS r
+      WHERE CASE r.t
+        WHEN 'User' THEN EXISTS (SELECT 1 FROM ${users} WHERE ${users.tenantId} = ${tenantId} AND ${users.id} = r.v)
+        ELSE EXISTS (SELECT 1 FROM ${groups} WHERE ${groups.tenantId} = ${tenantId} AND ${groups.id} = r.v)
+      END`;
+    statements.push(db.insert(groupMembers).select(rows).onConflictDoNothing(), countBy(sql`+ changes()`));
+    if ([...delta.add.values()].includes("Group")) statements.push(cycleGuard(db, tenantId, groupId));
+  }
+  return statements;
+}
+
+/**
+ * Aborts the batch when, after it, the group is among its own ancestors: rejectCycles ran before the batch,
+ * and this closes the gap in which another request nested the groups the other way round.
+ */
+function cycleGuard(db: Db, tenantId: number, groupId: string) {
+  return db.insert(writeGuard).select(sql`
+    SELECT NULL WHERE EXISTS (
+      WITH RECURSIVE ancestors(id) AS (
+        SELECT gm.group_id FROM ${groupMembers} AS gm WHERE gm.tenant_id = ${tenantId} AND gm.member_id = ${groupId}
+        UNION
+        SELECT gm.group_id FROM ${groupMembers} AS gm JOIN ancestors AS a ON gm.tenant_id = ${tenantId} AND gm.member_id = a.id
+      )
+      SELECT 1 FROM ancestors WHERE id = ${groupId})`);
+}
+
+/**
+ * Batch statements removing `memberId` (a deleted user or group) from every group that has it: those groups
+ * lose one member each and get a new version, since their representation changed. Counts first, while the
+ * rows that say which groups are affected still exist.
+ */
+export function removeFromAllGroups(db: Db, tenantId: number, memberId: string, now: string): BatchItem<"sqlite">[] {
+  const containing = sql`${groups.id} IN (SELECT group_id FROM ${groupMembers} WHERE tenant_id = ${tenantId} AND member_id = ${memberId})`;
+  return [
+    db
+      .update(groups)
+      .set({ memberCount: sql`${groups.memberCount} - 1`, version: sql`${groups.version} + 1`, updatedAt: now })
+      .where(and(eq(groups.tenantId, tenantId), containing)),
+    db.delete(groupMembers).where(and(eq(groupMembers.tenantId, tenantId), eq(groupMembers.memberId, memberId))),
+  ];
+}
+
+/** The members of the given groups, with display names, in one joined query; ordered by group, then member id. */
+export async function loadMembers(db: Db, tenantId: number, groupIds: string[]): Promise<Map<string, MemberRow[]>> {
+  const out = new Map<string, MemberRow[]>();
+  if (groupIds.length === 0) return out;
+  const memberUser = sql`"member_user"`;
+  const memberGroup = sql`"member_group"`;
+  const rows = await db
+    .select({
+      groupId: groupMembers.groupId,
+      memberId: groupMembers.memberId,
+      memberType: groupMembers.memberType,
+      display: sql<string | null>`coalesce(${memberUser}.display_name, ${memberUser}.user_name, ${memberGroup}.display_name)`.as("display"),
+    })
+    .from(groupMembers)
+    .leftJoin(
+      sql`${users} AS ${memberUser}`,
+      sql`${groupMembers.memberType} = 'User' AND ${memberUser}.tenant_id = ${groupMembers.tenantId} AND ${memberUser}.id = ${groupMembers.memberId}`,
+    )
+    .leftJoin(
+      sql`${groups} AS ${memberGroup}`,
+      sql`${groupMembers.memberType} = 'Group' AND ${memberGroup}.tenant_id = ${groupMembers.tenantId} AND ${memberGroup}.id = ${groupMembers.memberId}`,
+    )
+    .where(
+      and(
+        eq(groupMembers.tenantId, tenantId),
+        sql`${groupMembers.groupId} IN (SELECT value FROM json_each(${idList(groupIds)}))`,
+      ),
+    )
+    .orderBy(asc(groupMembers.groupId), asc(groupMembers.memberId))
+    .all();
+  for (const row of rows) {
+    let list = out.get(row.groupId);
+    if (!list) out.set(row.groupId, (list = []));
+    list.push(row);
+  }
+  return out;
+}
+
+/** Direct groups of the given users (the User `groups` attribute), in one query; ordered by group name. */
+export async function loadUserGroups(
+  db: Db,
+  tenantId: number,
+  userIds: string[],
+): Promise<Map<string, { groupId: string; displayName: string }[]>> {
+  const out = new Map<string, { groupId: string; displayName: string }[]>();
+  if (userIds.length === 0) return out;
+  const rows = await db
+    .select({ userId: groupMembers.memberId, groupId: groups.id, displayName: groups.displayName })
+    .from(groupMembers)
+    .innerJoin(groups, and(eq(groups.tenantId, groupMembers.tenantId), eq(groups.id, groupMembers.groupId)))
+    .where(
+      and(
+        eq(groupMembers.tenantId, tenantId),
+        sql`${groupMembers.memberId} IN (SELECT value FROM json_each(${idList(userIds)}))`,
+      ),
+    )
+    .orderBy(asc(groups.displayNameKey), asc(groups.id))
+    .all();
+  for (const row of rows) {
+    let list = out.get(row.userId);
+    if (!list) out.set(row.userId, (list = []));
+    list.push({ groupId: row.groupId, displayName: row.displayName });
+  }
+  return out;
+}

@@ -1,0 +1,180 @@
+// The one place that reads and writes groups. The group row holds the resource WITHOUT members (they live in
+// group_members, see group-members.ts), so reading, renaming or versioning a group costs a handful of rows
+// whatever its size. Every statement is tenant-scoped; every multi-statement change is one D1 batch.
+import { and, asc, count, eq, sql, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { ScimError, conflict } from "../scim/errors.ts";
+import { foldKey } from "../scim/fold.ts";
+import type { Db } from "./db.ts";
+import { isGuardFailure, isUniqueViolation } from "./errors.ts";
+import { memberStatements, removeFromAllGroups, type ResolvedDelta } from "./group-members.ts";
+import { requirePreviousChange } from "./guard.ts";
+import { groupMembers, groups, tenants } from "./schema.ts";
+import type { ListQuery } from "./users.ts";
+
+export interface StoredGroup {
+  seq: number;
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+  memberCount: number;
+  /** The resource as stored: schemas, displayName, externalId, extensions; never id, meta or members. */
+  data: Record<string, unknown>;
+}
+
+const storedColumns = {
+  seq: groups.seq,
+  id: groups.id,
+  createdAt: groups.createdAt,
+  updatedAt: groups.updatedAt,
+  version: groups.version,
+  memberCount: groups.memberCount,
+  data: groups.data,
+};
+
+type StoredRow = Omit<StoredGroup, "data"> & { data: string };
+
+function toStored(row: StoredRow): StoredGroup {
+  return { ...row, data: JSON.parse(row.data) as Record<string, unknown> };
+}
+
+/** The stored JSON never carries members, whatever the caller passes. */
+function withoutMembers(data: Record<string, unknown>): Record<string, unknown> {
+  const { members: _members, ...rest } = data;
+  return rest;
+}
+
+function indexedColumns(data: Record<string, unknown>) {
+  const displayName = String(data.displayName);
+  return {
+    displayName,
+    displayNameKey: foldKey(displayName),
+    externalId: typeof data.externalId === "string" ? data.externalId : null,
+    data: JSON.stringify(data),
+  };
+}
+
+function displayNameTaken(displayName: string): ScimError {
+  return conflict(`displayName "${displayName}" is already taken in this tenant (group names are compared case-insensitively).`);
+}
+
+/** Creates a group with `members` (resolved, may be empty) in one batch: the row, the members, the tenant count. */
+export async function createGroup(
+  db: Db,
+  tenantId: number,
+  id: string,
+  data: Record<string, unknown>,
+  members: ResolvedDelta,
+): Promise<StoredGroup> {
+  const now = new Date().toISOString();
+  const stored = withoutMembers(data);
+  const columns = indexedColumns(stored);
+  const seq = sql`(SELECT ${groups.seq} FROM ${groups} WHERE ${groups.tenantId} = ${tenantId} AND ${groups.id} = ${id})`;
+  try {
+    await db.batch([
+      db.insert(groups).values({ tenantId, id, ...columns, createdAt: now, updatedAt: now, version: 1, memberCount: 0 }),
+      db.update(tenants).set({ groupCount: sql`${tenants.groupCount} + 1` }).where(eq(tenants.id, tenantId)),
+      ...memberStatementsBySeq(db, tenantId, seq, id, members),
+    ]);
+  } catch (error) {
+    if (isUniqueViolation(error, "groups.display_name_key")) throw displayNameTaken(columns.displayName);
+    throw error;
+  }
+  const created = await getGroup(db, tenantId, id);
+  if (!created) throw new Error("created group not found");
+  return created;
+}
+
+/** memberStatements keyed by a seq expression (the row is inserted in the same batch, its seq not yet known). */
+function memberStatementsBySeq(db: Db, tenantId: number, seq: SQL, id: string, members: ResolvedDelta): BatchItem<"sqlite">[] {
+  if (members.add.size === 0) return [];
+  // A new group has no members to clear.
+  return memberStatements(db, tenantId, seq, id, { ...members, clear: false });
+}
+
+export async function getGroup(db: Db, tenantId: number, id: string): Promise<StoredGroup | null> {
+  const row = await db
+    .select(storedColumns)
+    .from(groups)
+    .where(and(eq(groups.tenantId, tenantId), eq(groups.id, id)))
+    .get();
+  return row ? toStored(row) : null;
+}
+
+export interface GroupWrite {
+  /** The new stored resource; undefined keeps the current one (a members-only PATCH). */
+  data?: Record<string, unknown>;
+  members: ResolvedDelta;
+}
+
+/**
+ * Writes a group's resource and member changes if it is still at `current.version`, in one batch. Returns
+ * null when another writer got there first (or nested the groups into a cycle meanwhile), so the caller
+ * re-reads and retries or answers 412. `memberCount` in the result is read back from the row.
+ */
+export async function updateGroup(db: Db, tenantId: number, current: StoredGroup, write: GroupWrite): Promise<StoredGroup | null> {
+  const now = new Date().toISOString();
+  const version = current.version + 1;
+  const stored = write.data !== undefined ? withoutMembers(write.data) : undefined;
+  const columns = stored !== undefined ? indexedColumns(stored) : undefined;
+  const here = and(eq(groups.tenantId, tenantId), eq(groups.seq, current.seq));
+  let results: unknown[];
+  try {
+    results = await db.batch([
+      db
+        .update(groups)
+        .set({ ...(columns ?? {}), updatedAt: now, version })
+        .where(and(here, eq(groups.version, current.version))),
+      requirePreviousChange(db),
+      ...memberStatements(db, tenantId, sql`${current.seq}`, current.id, write.members),
+      db.select({ memberCount: groups.memberCount }).from(groups).where(here),
+    ]);
+  } catch (error) {
+    if (columns !== undefined && isUniqueViolation(error, "groups.display_name_key")) throw displayNameTaken(columns.displayName);
+    if (isGuardFailure(error)) return null;
+    throw error;
+  }
+  const counted = results.at(-1) as { memberCount: number }[] | undefined;
+  return {
+    seq: current.seq,
+    id: current.id,
+    createdAt: current.createdAt,
+    updatedAt: now,
+    version,
+    memberCount: counted?.[0]?.memberCount ?? current.memberCount,
+    data: stored ?? current.data,
+  };
+}
+
+/** Deletes a group, its member rows, and its membership in other groups. False when there was no such group. */
+export async function deleteGroup(db: Db, tenantId: number, id: string): Promise<boolean> {
+  const current = await getGroup(db, tenantId, id);
+  if (!current) return false;
+  try {
+    await db.batch([
+      db.delete(groups).where(and(eq(groups.tenantId, tenantId), eq(groups.seq, current.seq))),
+      requirePreviousChange(db),
+      db.update(tenants).set({ groupCount: sql`${tenants.groupCount} - 1` }).where(eq(tenants.id, tenantId)),
+      db.delete(groupMembers).where(and(eq(groupMembers.tenantId, tenantId), eq(groupMembers.groupId, id))),
+      ...removeFromAllGroups(db, tenantId, id, new Date().toISOString()),
+    ]);
+  } catch (error) {
+    if (isGuardFailure(error)) return false;
+    throw error;
+  }
+  return true;
+}
+
+export async function listGroups(db: Db, tenantId: number, query: ListQuery): Promise<{ total: number; groups: StoredGroup[] }> {
+  const scope = query.where ? and(eq(groups.tenantId, tenantId), query.where) : eq(groups.tenantId, tenantId);
+  const totalPromise = query.where
+    ? db.select({ n: count() }).from(groups).where(scope).get().then((r) => r?.n ?? 0)
+    : db.select({ n: tenants.groupCount }).from(tenants).where(eq(tenants.id, tenantId)).get().then((r) => r?.n ?? 0);
+  const rowsPromise =
+    query.count === 0
+      ? Promise.resolve([])
+      : db.select(storedColumns).from(groups).where(scope).orderBy(asc(groups.seq)).limit(query.count).offset(query.startIndex - 1).all();
+  const [total, rows] = await Promise.all([totalPromise, rowsPromise]);
+  return { total, groups: rows.map(toStored) };
+}
