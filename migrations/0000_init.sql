@@ -43,7 +43,7 @@ CREATE TABLE `user_emails` (
 	`user_seq` integer NOT NULL,
 	`value_key` text NOT NULL,
 	`type` text,
-	`is_primary` integer DEFAULT false NOT NULL
+	`is_primary` integer
 );
 --> statement-breakpoint
 CREATE INDEX `user_emails_tenant_value` ON `user_emails` (`tenant_id`,`value_key`);--> statement-breakpoint

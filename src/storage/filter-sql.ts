@@ -54,6 +54,12 @@ export function compileFilter(filter: ResolvedFilter, target: FilterTarget): SQL
 }
 
 function compilePath(path: ResolvedPath, leaf: Leaf, target: FilterTarget): SQL {
+  // RFC 7644 §3.4.2.2 via the evaluator: eq null is "absent" (not pr), ne null is "present" (pr), also for
+  // multi-valued paths, where "absent" means no value at all.
+  if (leaf.kind === "compare" && leaf.value === null) {
+    const present = compilePath(path, { kind: "present" }, target);
+    return leaf.op === "eq" ? sql`(NOT ${present})` : present;
+  }
   const column = target.columns[path.canonical];
   if (column) return compileLeaf(column, path, leaf);
   const child = !path.extension ? target.children[path.attribute] : undefined;
@@ -140,7 +146,6 @@ function compileLeaf(column: ColumnMapping, path: ResolvedPath, leaf: Leaf): SQL
   const x = column.expr;
   if (leaf.kind === "present") return sql`IFNULL(${x} IS NOT NULL AND ${x} != '', 0)`;
   const { op, value } = leaf;
-  // RFC 7644 §3.4.2.2: eq null is "absent", ne null is "present".
   if (value === null) return op === "eq" ? sql`(${x} IS NULL)` : sql`(${x} IS NOT NULL)`;
   if (op === "ne") return sql`(NOT ${compileLeaf(column, path, { kind: "compare", op: "eq", value })})`;
 

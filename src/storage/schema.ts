@@ -52,7 +52,8 @@ export const userEmails = sqliteTable(
     // Lower-cased: emails compare case-insensitively.
     valueKey: text("value_key").notNull(),
     type: text("type"),
-    primary: integer("is_primary", { mode: "boolean" }).notNull().default(false),
+    // Null when the client did not say: `emails.primary pr` must not match an unset flag.
+    primary: integer("is_primary", { mode: "boolean" }),
   },
   (t) => [
     index("user_emails_tenant_value").on(t.tenantId, t.valueKey),
