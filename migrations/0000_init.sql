@@ -21,6 +21,7 @@ CREATE TABLE `groups` (
 	`data` text NOT NULL
 );
 --> statement-breakpoint
+CREATE INDEX `groups_tenant_seq` ON `groups` (`tenant_id`,`seq`);--> statement-breakpoint
 CREATE UNIQUE INDEX `groups_tenant_id` ON `groups` (`tenant_id`,`id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `groups_tenant_display_name` ON `groups` (`tenant_id`,`display_name_key`);--> statement-breakpoint
 CREATE INDEX `groups_tenant_external_id` ON `groups` (`tenant_id`,`external_id`);--> statement-breakpoint
@@ -64,6 +65,7 @@ CREATE TABLE `users` (
 	`data` text NOT NULL
 );
 --> statement-breakpoint
+CREATE INDEX `users_tenant_seq` ON `users` (`tenant_id`,`seq`);--> statement-breakpoint
 CREATE UNIQUE INDEX `users_tenant_id` ON `users` (`tenant_id`,`id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `users_tenant_user_name` ON `users` (`tenant_id`,`user_name_key`);--> statement-breakpoint
 CREATE INDEX `users_tenant_external_id` ON `users` (`tenant_id`,`external_id`);--> statement-breakpoint

@@ -2,7 +2,9 @@
 // (or to a child table such as user_emails); every other attribute is read from the resource JSON with
 // json_extract / json_each, so any filter the resolver accepts is answered exactly, never ignored.
 // Semantics follow src/scim/filter/evaluate.ts: `ne` is `not (eq)`, multi-valued paths match if any value
-// matches, `pr` is present and non-empty. Every leaf yields 0/1 (never NULL), so NOT behaves.
+// matches, `pr` is present and non-empty. Leaves are plain comparisons, so indexes stay usable; they may be
+// NULL (an absent value), which AND/OR treat like false, and every NOT wraps its operand in IFNULL(.., 0) so
+// that NOT of an absent value is true.
 import { sql, type SQL } from "drizzle-orm";
 import type { CompareOp, FilterValue } from "../scim/filter/ast.ts";
 import type { ResolvedFilter, ResolvedPath } from "../scim/filter/resolve.ts";
@@ -43,7 +45,7 @@ export function compileFilter(filter: ResolvedFilter, target: FilterTarget): SQL
     case "or":
       return sql`(${compileFilter(filter.left, target)} OR ${compileFilter(filter.right, target)})`;
     case "not":
-      return sql`(NOT ${compileFilter(filter.filter, target)})`;
+      return not(compileFilter(filter.filter, target));
     case "valuePath":
       return compileValuePath(filter.path, filter.filter, target);
     case "present":
@@ -67,7 +69,7 @@ function compilePath(path: ResolvedPath, leaf: Leaf, target: FilterTarget): SQL 
   if (child && childColumn) {
     // ne is not(eq): "no row equals", not "some row differs".
     if (leaf.kind === "compare" && leaf.op === "ne") {
-      return sql`(NOT ${child.anyRow(compileLeaf(childColumn, path, { ...leaf, op: "eq" }))})`;
+      return not(child.anyRow(compileLeaf(childColumn, path, { ...leaf, op: "eq" })));
     }
     return child.anyRow(compileLeaf(childColumn, path, leaf));
   }
@@ -106,7 +108,7 @@ function compileElementFilter(filter: ResolvedFilter, target: FilterTarget): SQL
     case "or":
       return sql`(${compileElementFilter(filter.left, target)} OR ${compileElementFilter(filter.right, target)})`;
     case "not":
-      return sql`(NOT ${compileElementFilter(filter.filter, target)})`;
+      return not(compileElementFilter(filter.filter, target));
     case "valuePath":
       return compileElementFilter(filter.filter, target);
     case "present":
@@ -144,12 +146,12 @@ function jsonPath(path: Pick<ResolvedPath, "schema" | "extension" | "attribute" 
 
 function compileLeaf(column: ColumnMapping, path: ResolvedPath, leaf: Leaf): SQL {
   const x = column.expr;
-  if (leaf.kind === "present") return sql`IFNULL(${x} IS NOT NULL AND ${x} != '', 0)`;
+  if (leaf.kind === "present") return sql`(${x} IS NOT NULL AND ${x} != '')`;
   const { op, value } = leaf;
   if (value === null) return op === "eq" ? sql`(${x} IS NULL)` : sql`(${x} IS NOT NULL)`;
-  if (op === "ne") return sql`(NOT ${compileLeaf(column, path, { kind: "compare", op: "eq", value })})`;
+  if (op === "ne") return not(compileLeaf(column, path, { kind: "compare", op: "eq", value }));
 
-  if (typeof value === "boolean") return sql`IFNULL(${x} = ${value ? 1 : 0}, 0)`;
+  if (typeof value === "boolean") return sql`(${x} = ${value ? 1 : 0})`;
   if (typeof value === "number") return comparison(x, op, sql`${value}`);
 
   const type = path.leaf.type;
@@ -159,20 +161,25 @@ function compileLeaf(column: ColumnMapping, path: ResolvedPath, leaf: Leaf): SQL
   return stringComparison(x, op, value);
 }
 
+/** NOT of a condition that may be NULL (absent): absent is false, so its negation is true. */
+function not(condition: SQL): SQL {
+  return sql`(NOT IFNULL(${condition}, 0))`;
+}
+
 function comparison(x: SQL, op: CompareOp, value: SQL): SQL {
   const symbol = { eq: "=", gt: ">", lt: "<", ge: ">=", le: "<=" }[op as "eq" | "gt" | "lt" | "ge" | "le"];
   if (!symbol) return sql`0`;
-  return sql`IFNULL(${x} ${sql.raw(symbol)} ${value}, 0)`;
+  return sql`(${x} ${sql.raw(symbol)} ${value})`;
 }
 
 function stringComparison(x: SQL, op: CompareOp, value: string): SQL {
   switch (op) {
     case "co":
-      return sql`IFNULL(instr(${x}, ${value}) > 0, 0)`;
+      return sql`(instr(${x}, ${value}) > 0)`;
     case "sw":
-      return value === "" ? sql`(${x} IS NOT NULL)` : sql`IFNULL(substr(${x}, 1, ${value.length}) = ${value}, 0)`;
+      return value === "" ? sql`(${x} IS NOT NULL)` : sql`(substr(${x}, 1, ${value.length}) = ${value})`;
     case "ew":
-      return value === "" ? sql`(${x} IS NOT NULL)` : sql`IFNULL(substr(${x}, ${-value.length}) = ${value}, 0)`;
+      return value === "" ? sql`(${x} IS NOT NULL)` : sql`(substr(${x}, ${-value.length}) = ${value})`;
     default:
       return comparison(x, op, sql`${value}`);
   }

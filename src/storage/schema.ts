@@ -34,6 +34,8 @@ export const users = sqliteTable(
     data: text("data").notNull(),
   },
   (t) => [
+    // (tenant_id, seq): list pages walk the tenant in seq order without sorting.
+    index("users_tenant_seq").on(t.tenantId, t.seq),
     uniqueIndex("users_tenant_id").on(t.tenantId, t.id),
     uniqueIndex("users_tenant_user_name").on(t.tenantId, t.userNameKey),
     index("users_tenant_external_id").on(t.tenantId, t.externalId),
@@ -77,6 +79,7 @@ export const groups = sqliteTable(
     data: text("data").notNull(),
   },
   (t) => [
+    index("groups_tenant_seq").on(t.tenantId, t.seq),
     uniqueIndex("groups_tenant_id").on(t.tenantId, t.id),
     uniqueIndex("groups_tenant_display_name").on(t.tenantId, t.displayNameKey),
     index("groups_tenant_external_id").on(t.tenantId, t.externalId),

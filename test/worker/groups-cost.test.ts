@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { meterD1 } from "../../src/storage/d1-meter.ts";
 import { openDb } from "../../src/storage/db.ts";
 import { groups } from "../../src/storage/schema.ts";
-import { call, expectScimError, issueKey, json } from "./helpers.ts";
+import { bulkId, call, costOf, expectScimError, issueKey, json, seedUsers } from "./helpers.ts";
 
 const GROUP_SIZE = 50_000;
 /** Per-request ceiling for a one-member change or a rename: a handful of rows, whatever the group's size. */
@@ -16,38 +16,6 @@ const SMALL = 20;
 let token = "";
 let tenantId = 0;
 let groupId = "";
-
-interface Cost {
-  rowsRead: number;
-  rowsWritten: number;
-  queries: number;
-}
-
-function costOf(res: Response): Cost {
-  const header = res.headers.get("Server-Timing") ?? "";
-  const match = /rows_read=(\d+) rows_written=(\d+) queries=(\d+)/.exec(header);
-  if (!match) throw new Error(`no D1 cost in Server-Timing: "${header}"`);
-  return { rowsRead: Number(match[1]), rowsWritten: Number(match[2]), queries: Number(match[3]) };
-}
-
-const bulkId = (i: number) => `bulk-${String(i).padStart(6, "0")}`;
-
-/** Seeds `count` users with one set-based statement (the cost under test is the group's, not the seeding's). */
-async function seedUsers(from: number, count: number): Promise<void> {
-  const now = new Date().toISOString();
-  await env.DB.prepare(
-    `WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 + ?2 - 1)
-     INSERT INTO users (tenant_id, id, user_name, user_name_key, display_name, created_at, updated_at, version, data)
-     SELECT ?3, printf('bulk-%06d', i), printf('bulk-%06d@example.com', i), printf('bulk-%06d@example.com', i),
-       printf('Bulk User %06d', i), ?4, ?4, 1,
-       json_object('schemas', json_array('urn:ietf:params:scim:schemas:core:2.0:User'),
-         'userName', printf('bulk-%06d@example.com', i), 'displayName', printf('Bulk User %06d', i))
-     FROM n`,
-  )
-    .bind(from, count, tenantId, now)
-    .run();
-  await env.DB.prepare("UPDATE tenants SET user_count = user_count + ? WHERE id = ?").bind(count, tenantId).run();
-}
 
 const patchBody = (...operations: unknown[]) =>
   JSON.stringify({ schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: operations });
@@ -65,7 +33,7 @@ beforeAll(async () => {
   const tenant = await env.DB.prepare("SELECT id FROM tenants WHERE slug = 'cost-co'").first<{ id: number }>();
   tenantId = tenant!.id;
   // 50,000 members plus a few spare users to add later.
-  await seedUsers(1, GROUP_SIZE + 10);
+  await seedUsers(tenantId, 1, GROUP_SIZE + 10);
   const created = await call("/scim/v2/Groups", {
     method: "POST",
     token,

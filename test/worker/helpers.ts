@@ -49,3 +49,46 @@ export async function expectScimError(response: Response, status: number, scimTy
   expect(typeof body.detail).toBe("string");
   return body;
 }
+
+export interface Cost {
+  rowsRead: number;
+  rowsWritten: number;
+  queries: number;
+}
+
+export function costOf(res: Response): Cost {
+  const header = res.headers.get("Server-Timing") ?? "";
+  const match = /rows_read=(\d+) rows_written=(\d+) queries=(\d+)/.exec(header);
+  if (!match) throw new Error(`no D1 cost in Server-Timing: "${header}"`);
+  return { rowsRead: Number(match[1]), rowsWritten: Number(match[2]), queries: Number(match[3]) };
+}
+
+export const bulkId = (i: number) => `bulk-${String(i).padStart(6, "0")}`;
+
+/** Seeds `count` users (bulk-NNNNNN@example.com, one email each) with set-based statements, bypassing the API. */
+export async function seedUsers(tenantId: number, from: number, count: number): Promise<void> {
+  const now = new Date().toISOString();
+  await env.DB.prepare(
+    `WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 + ?2 - 1)
+     INSERT INTO users (tenant_id, id, user_name, user_name_key, external_id, display_name, created_at, updated_at, version, data)
+     SELECT ?3, printf('bulk-%06d', i), printf('bulk-%06d@example.com', i), printf('bulk-%06d@example.com', i),
+       printf('ext-%06d', i), printf('Bulk User %06d', i), ?4, ?4, 1,
+       json_object('schemas', json_array('urn:ietf:params:scim:schemas:core:2.0:User'),
+         'userName', printf('bulk-%06d@example.com', i), 'externalId', printf('ext-%06d', i),
+         'displayName', printf('Bulk User %06d', i),
+         'emails', json_array(json_object('value', printf('bulk-%06d@example.com', i), 'type', 'work', 'primary', json('true'))),
+         'active', json('true'))
+     FROM n`,
+  )
+    .bind(from, count, tenantId, now)
+    .run();
+  await env.DB.prepare(
+    `INSERT INTO user_emails (tenant_id, user_seq, value_key, type, is_primary)
+     SELECT tenant_id, seq, user_name_key, 'work', 1 FROM users
+     WHERE tenant_id = ?1 AND id BETWEEN printf('bulk-%06d', ?2) AND printf('bulk-%06d', ?2 + ?3 - 1)`,
+  )
+    .bind(tenantId, from, count)
+    .run();
+  await env.DB.prepare("UPDATE tenants SET user_count = user_count + ? WHERE id = ?").bind(count, tenantId).run();
+}
+
