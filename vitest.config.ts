@@ -16,6 +16,9 @@ export default defineConfig(async () => {
           ],
           test: {
             name: "worker",
+            // Generous: CI machines have two cores, and the property tests make hundreds of requests each.
+            testTimeout: 60_000,
+            hookTimeout: 120_000,
             include: ["test/worker/**/*.test.ts"],
             setupFiles: ["./test/worker/setup/apply-migrations.ts"],
           },
