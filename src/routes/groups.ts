@@ -9,19 +9,19 @@ import { checkIfMatch, notModified } from "../http/preconditions.ts";
 import { scimJson } from "../http/respond.ts";
 import { tenantBaseUrl } from "../http/urls.ts";
 import { ScimError, badRequest, notFound } from "../scim/errors.ts";
-import { parseFilter } from "../scim/filter/parse.ts";
-import { resolveFilter } from "../scim/filter/resolve.ts";
-import { listResponse, parsePaging } from "../scim/list.ts";
+import { parseListQuery } from "../scim/list.ts";
 import { etag, renderResource } from "../scim/meta.ts";
 import { applyPatch, parsePatchRequest } from "../scim/patch/index.ts";
 import { includesAttribute, parseAttributeList, projectResource, type ProjectionOptions } from "../scim/projection.ts";
 import { GROUP_RESOURCE, USER_RESOURCE } from "../scim/schema/registry.ts";
+import { parseSearchRequest } from "../scim/search.ts";
 import { normalizeResource } from "../scim/validate/resource.ts";
 import { emptyDelta, foldMemberOperations, isMembersOperation, replaceAllDelta, type MemberDelta } from "../storage/group-delta.ts";
 import { groupFilterSql } from "../storage/group-filter-sql.ts";
 import { loadMembers, loadUserGroups, resolveDelta, type MemberRow } from "../storage/group-members.ts";
-import { createGroup, deleteGroup, getGroup, listGroups, updateGroup, type GroupWrite, type StoredGroup } from "../storage/groups.ts";
+import { createGroup, deleteGroup, getGroup, GROUP_SORT_COLUMNS, listGroups, updateGroup, type GroupWrite, type StoredGroup } from "../storage/groups.ts";
 import type { StoredUser } from "../storage/users.ts";
+import { listEndpoint, type ListSource } from "./list.ts";
 
 export const groupsRoutes = new Hono<AppEnv>();
 
@@ -78,15 +78,11 @@ async function requireGroup(c: Ctx, id: string): Promise<StoredGroup> {
   return group;
 }
 
-groupsRoutes.get("/Groups", async (c) => {
-  const paging = parsePaging(c.req.query("startIndex"), c.req.query("count"));
+/** A page of groups, with members when the projection includes them (within MAX_LISTED_MEMBERS). */
+async function renderPage(c: Ctx, groups: StoredGroup[], options: ProjectionOptions): Promise<Record<string, unknown>[]> {
   const tenantId = c.var.auth.tenant.id;
-  const filterText = c.req.query("filter");
-  const where = filterText !== undefined ? groupFilterSql(resolveFilter(parseFilter(filterText), GROUP_RESOURCE), tenantId, baseUrl(c)) : undefined;
-  const { options, members } = projection(c);
-  const { total, groups } = await listGroups(c.var.db, tenantId, { ...paging, ...(where ? { where } : {}) });
   let rows = new Map<string, MemberRow[]>();
-  if (members) {
+  if (groups.length > 0 && includesAttribute(GROUP_RESOURCE, options, "members")) {
     const withMembers = groups.filter((g) => g.memberCount > 0);
     const listed = withMembers.reduce((sum, g) => sum + g.memberCount, 0);
     if (withMembers.length > 1 && listed > MAX_LISTED_MEMBERS) {
@@ -98,9 +94,26 @@ groupsRoutes.get("/Groups", async (c) => {
     }
     rows = await loadMembers(c.var.db, tenantId, withMembers.map((g) => g.id));
   }
-  const resources = groups.map((g) => render(c, g, rows.get(g.id), options));
-  return scimJson(listResponse(resources, total, paging.startIndex));
-});
+  return groups.map((g) => render(c, g, rows.get(g.id), options));
+}
+
+export const GROUPS_LIST: ListSource<StoredGroup> = {
+  resource: GROUP_RESOURCE,
+  endpoint: "/Groups",
+  sortColumns: GROUP_SORT_COLUMNS,
+  compile: (c, filter) => groupFilterSql(filter, c.var.auth.tenant.id, baseUrl(c)),
+  run: async (c, query) => {
+    const result = await listGroups(c.var.db, c.var.auth.tenant.id, query);
+    return { ...result, items: result.groups };
+  },
+  render: renderPage,
+};
+
+groupsRoutes.get("/Groups", (c) => listEndpoint(GROUPS_LIST, c, parseListQuery((name) => c.req.query(name))));
+
+// RFC 7644 §3.4.3. Registered before /Groups/:id, which would otherwise take ".search" for an id.
+groupsRoutes.post("/Groups/.search", async (c) => listEndpoint(GROUPS_LIST, c, parseSearchRequest(await readJsonObject(c.req.raw))));
+allowOnly(groupsRoutes, "/Groups/.search", ["POST"]);
 
 groupsRoutes.post("/Groups", async (c) => {
   projection(c);
@@ -129,11 +142,10 @@ async function modifyGroup(c: Ctx, id: string, change: (current: StoredGroup) =>
   for (let attempt = 1; ; attempt++) {
     const current = await requireGroup(c, id);
     checkIfMatch(c.req.raw, current.version);
-    const updated = await updateGroup(c.var.db, c.var.auth.tenant.id, current, await change(current));
+    const pinned = c.req.header("If-Match") !== undefined;
+    const updated = await updateGroup(c.var.db, c.var.auth.tenant.id, current, { ...(await change(current)), pinned });
     if (updated) return updated;
-    if (c.req.header("If-Match") !== undefined) {
-      throw new ScimError(412, "The resource changed while this request was applied; read it again and retry.");
-    }
+    if (pinned) throw new ScimError(412, "The resource changed while this request was applied; read it again and retry.");
     if (attempt >= WRITE_ATTEMPTS) throw new ScimError(409, "The resource is being changed concurrently; retry the request.");
   }
 }

@@ -7,19 +7,19 @@ import { checkIfMatch, notModified } from "../http/preconditions.ts";
 import { scimJson } from "../http/respond.ts";
 import { tenantBaseUrl } from "../http/urls.ts";
 import { ScimError, notFound } from "../scim/errors.ts";
-import { parseFilter } from "../scim/filter/parse.ts";
-import { resolveFilter } from "../scim/filter/resolve.ts";
-import { listResponse, parsePaging } from "../scim/list.ts";
+import { parseListQuery } from "../scim/list.ts";
 import { etag, renderResource } from "../scim/meta.ts";
 import { hashPassword } from "../scim/password.ts";
 import { applyPatch, parsePatchRequest } from "../scim/patch/index.ts";
-import { parseAttributeList, projectResource } from "../scim/projection.ts";
+import { parseAttributeList, projectResource, type ProjectionOptions } from "../scim/projection.ts";
+import { parseSearchRequest } from "../scim/search.ts";
 import { ENTERPRISE_USER_SCHEMA } from "../scim/schema/core.ts";
 import { USER_RESOURCE } from "../scim/schema/registry.ts";
 import { normalizeResource } from "../scim/validate/resource.ts";
 import { userFilterSql } from "../storage/user-filter-sql.ts";
-import { createUser, deleteUser, getUser, listUsers, updateUser, type StoredUser } from "../storage/users.ts";
+import { createUser, deleteUser, getUser, listUsers, updateUser, USER_SORT_COLUMNS, type StoredUser } from "../storage/users.ts";
 import { withUserGroups } from "./groups.ts";
+import { listEndpoint, type ListSource } from "./list.ts";
 
 export const usersRoutes = new Hono<AppEnv>();
 
@@ -71,16 +71,26 @@ async function prepareWrite(c: Ctx, input: Record<string, unknown>) {
   return { data: resource, ...(password !== undefined ? { passwordHash: await hashPassword(password) } : {}) };
 }
 
-usersRoutes.get("/Users", async (c) => {
-  const paging = parsePaging(c.req.query("startIndex"), c.req.query("count"));
-  const filterText = c.req.query("filter");
-  const where = filterText !== undefined ? userFilterSql(resolveFilter(parseFilter(filterText), USER_RESOURCE), c.var.auth.tenant.id) : undefined;
-  const options = projection(c);
-  const { total, users } = await listUsers(c.var.db, c.var.auth.tenant.id, { ...paging, ...(where ? { where } : {}) });
-  const withGroups = await withUserGroups(c, users, options);
-  const resources = users.map((u) => projectResource(render(c, withGroups(u)), USER_RESOURCE, options));
-  return scimJson(listResponse(resources, total, paging.startIndex));
-});
+export const USERS_LIST: ListSource<StoredUser> = {
+  resource: USER_RESOURCE,
+  endpoint: "/Users",
+  sortColumns: USER_SORT_COLUMNS,
+  compile: (c, filter) => userFilterSql(filter, c.var.auth.tenant.id),
+  run: async (c, query) => {
+    const result = await listUsers(c.var.db, c.var.auth.tenant.id, query);
+    return { ...result, items: result.users };
+  },
+  render: async (c, users: StoredUser[], options: ProjectionOptions) => {
+    const withGroups = await withUserGroups(c, users, options);
+    return users.map((u) => projectResource(render(c, withGroups(u)), USER_RESOURCE, options));
+  },
+};
+
+usersRoutes.get("/Users", (c) => listEndpoint(USERS_LIST, c, parseListQuery((name) => c.req.query(name))));
+
+// RFC 7644 §3.4.3. Registered before /Users/:id, which would otherwise take ".search" for an id.
+usersRoutes.post("/Users/.search", async (c) => listEndpoint(USERS_LIST, c, parseSearchRequest(await readJsonObject(c.req.raw))));
+allowOnly(usersRoutes, "/Users/.search", ["POST"]);
 
 usersRoutes.post("/Users", async (c) => {
   const write = await prepareWrite(c, await readJsonObject(c.req.raw));

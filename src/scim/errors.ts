@@ -13,7 +13,8 @@ export type ScimType =
   | "invalidVers"
   | "sensitive"
   | "invalidCursor"
-  | "expiredCursor";
+  | "expiredCursor"
+  | "invalidCount";
 
 export class ScimError extends Error {
   readonly status: number;

@@ -1,5 +1,6 @@
 // RFC 7643 §5: what this server supports. Keep it true: clients configure themselves from it.
-import { MAX_COUNT } from "./list.ts";
+import { CURSOR_TIMEOUT_SECONDS } from "./cursor.ts";
+import { DEFAULT_COUNT, MAX_COUNT } from "./list.ts";
 
 export const SERVICE_PROVIDER_CONFIG_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
 
@@ -10,8 +11,18 @@ export function serviceProviderConfig(baseUrl: string) {
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
     filter: { supported: true, maxResults: MAX_COUNT },
     changePassword: { supported: true },
-    sort: { supported: false },
+    // On the indexed attributes only (src/scim/sort.ts); any other sortBy is a 400 naming them.
+    sort: { supported: true },
     etag: { supported: true },
+    // RFC 9865 §4. Index paging stays the default: Okta and Entra page with startIndex.
+    pagination: {
+      cursor: true,
+      index: true,
+      defaultPaginationMethod: "index",
+      defaultPageSize: DEFAULT_COUNT,
+      maxPageSize: MAX_COUNT,
+      cursorTimeout: CURSOR_TIMEOUT_SECONDS,
+    },
     authenticationSchemes: [
       {
         type: "oauthbearertoken",

@@ -2,24 +2,31 @@
 // are never in the resource JSON, so every members path must map here or the filter would match nothing).
 import { sql, type SQL } from "drizzle-orm";
 import type { ResolvedFilter } from "../scim/filter/resolve.ts";
-import { compileFilter, type FilterTarget } from "./filter-sql.ts";
+import { compileFilter, unionOf, usesIndex, type FilterTarget } from "./filter-sql.ts";
 import { groupMembers, groups, users } from "./schema.ts";
 
+/** Attributes a /Groups filter can narrow by through an index (for error details). */
+export const GROUP_INDEXED_ATTRIBUTES = "id, displayName, externalId, members.value, meta.created, meta.lastModified";
+
 /** `baseUrl` is the tenant's SCIM base URL, from which meta.location and members.$ref are built. */
-export function groupFilterSql(filter: ResolvedFilter, tenantId: number, baseUrl: string): SQL {
+export function groupFilterSql(filter: ResolvedFilter, tenantId: number, baseUrl: string): { where: SQL; indexed: boolean } {
   const member = sql`"filter_member"`;
   const memberUser = sql`"filter_member_user"`;
   const memberGroup = sql`"filter_member_group"`;
   const target: FilterTarget = {
     data: sql`${groups.data}`,
+    anyOf: (branches) => {
+      const union = unionOf(branches.map((branch) => sql`SELECT ${groups.seq} FROM ${groups} WHERE ${groups.tenantId} = ${tenantId} AND ${branch}`));
+      return union && sql`${groups.seq} IN (${union})`;
+    },
     columns: {
-      id: { expr: sql`${groups.id}` },
-      externalId: { expr: sql`${groups.externalId}` },
-      displayName: { expr: sql`${groups.displayNameKey}`, folded: true },
+      id: { expr: sql`${groups.id}`, indexed: true },
+      externalId: { expr: sql`${groups.externalId}`, indexed: true },
+      displayName: { expr: sql`${groups.displayNameKey}`, folded: true, indexed: true },
       // `members pr`: has at least one member. member_count is kept in step with group_members.
       members: { expr: sql`nullif(${groups.memberCount}, 0)` },
-      "meta.created": { expr: sql`${groups.createdAt}`, isoTime: true },
-      "meta.lastModified": { expr: sql`${groups.updatedAt}`, isoTime: true },
+      "meta.created": { expr: sql`${groups.createdAt}`, isoTime: true, indexed: true },
+      "meta.lastModified": { expr: sql`${groups.updatedAt}`, isoTime: true, indexed: true },
       "meta.resourceType": { expr: sql`'Group'` },
       "meta.version": { expr: sql`('W/"' || ${groups.version} || '"')` },
       "meta.location": { expr: sql`(${baseUrl} || '/Groups/' || ${groups.id})` },
@@ -27,7 +34,8 @@ export function groupFilterSql(filter: ResolvedFilter, tenantId: number, baseUrl
     children: {
       members: {
         columns: {
-          value: { expr: sql`${member}.member_id` },
+          // group_members_member (tenant_id, member_id).
+          value: { expr: sql`${member}.member_id`, indexed: true },
           type: { expr: sql`${member}.member_type` },
           $ref: {
             expr: sql`(${baseUrl} || CASE ${member}.member_type WHEN 'User' THEN '/Users/' ELSE '/Groups/' END || ${member}.member_id)`,
@@ -44,5 +52,5 @@ export function groupFilterSql(filter: ResolvedFilter, tenantId: number, baseUrl
       },
     },
   };
-  return compileFilter(filter, target);
+  return { where: compileFilter(filter, target), indexed: usesIndex(filter, target) };
 }

@@ -1,16 +1,19 @@
 // The one place that reads and writes groups. The group row holds the resource WITHOUT members (they live in
 // group_members, see group-members.ts), so reading, renaming or versioning a group costs a handful of rows
 // whatever its size. Every statement is tenant-scoped; every multi-statement change is one D1 batch.
-import { and, asc, count, eq, sql, type SQL } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { ScimError, conflict } from "../scim/errors.ts";
 import { foldKey } from "../scim/fold.ts";
 import type { Db } from "./db.ts";
 import { isGuardFailure, isUniqueViolation } from "./errors.ts";
 import { memberStatements, removeFromAllGroups, type ResolvedDelta } from "./group-members.ts";
+import { GROUP_INDEXED_ATTRIBUTES } from "./group-filter-sql.ts";
 import { requirePreviousChange } from "./guard.ts";
+import type { SortColumn } from "./keyset.ts";
+import { runList, type ListQuery, type ListTable, type RawRow } from "./list-plan.ts";
+import { GROUPS_TREE } from "./position-tree.ts";
 import { groupMembers, groups, tenants } from "./schema.ts";
-import type { ListQuery } from "./users.ts";
 
 export interface StoredGroup {
   seq: number;
@@ -73,8 +76,21 @@ export async function createGroup(
   const seq = sql`(SELECT ${groups.seq} FROM ${groups} WHERE ${groups.tenantId} = ${tenantId} AND ${groups.id} = ${id})`;
   try {
     await db.batch([
-      db.insert(groups).values({ tenantId, id, ...columns, createdAt: now, updatedAt: now, version: 1, memberCount: 0 }),
-      db.update(tenants).set({ groupCount: sql`${tenants.groupCount} + 1` }).where(eq(tenants.id, tenantId)),
+      db.insert(groups).values({
+        tenantId,
+        id,
+        ...columns,
+        createdAt: now,
+        updatedAt: now,
+        version: 1,
+        memberCount: 0,
+        // As in createUser: set here, not by the groups_assign_ordinal trigger, to save its writes.
+        ordinal: sql`(SELECT ${tenants.groupOrdinalNext} FROM ${tenants} WHERE ${tenants.id} = ${tenantId})`,
+      }),
+      db
+        .update(tenants)
+        .set({ groupCount: sql`${tenants.groupCount} + 1`, groupOrdinalNext: sql`${tenants.groupOrdinalNext} + 1` })
+        .where(eq(tenants.id, tenantId)),
       ...memberStatementsBySeq(db, tenantId, seq, id, members),
     ]);
   } catch (error) {
@@ -106,12 +122,18 @@ export interface GroupWrite {
   /** The new stored resource; undefined keeps the current one (a members-only PATCH). */
   data?: Record<string, unknown>;
   members: ResolvedDelta;
+  /** The client pinned the version it read (If-Match): even a members-only change must find it unchanged. */
+  pinned?: boolean;
 }
 
 /**
  * Writes a group's resource and member changes if it is still at `current.version`, in one batch. Returns
  * null when another writer got there first (or nested the groups into a cycle meanwhile), so the caller
- * re-reads and retries or answers 412. `memberCount` in the result is read back from the row.
+ * re-reads and retries or answers 412. `memberCount` and `version` in the result are read back from the row.
+ *
+ * A members-only change (no `data`, not `pinned`) applies at whatever version it finds: its statements are
+ * set-based and commute with concurrent ones, so twenty PATCHes adding members at once all land, instead
+ * of all but one losing the version race and running out of retries.
  */
 export async function updateGroup(db: Db, tenantId: number, current: StoredGroup, write: GroupWrite): Promise<StoredGroup | null> {
   const now = new Date().toISOString();
@@ -119,29 +141,30 @@ export async function updateGroup(db: Db, tenantId: number, current: StoredGroup
   const stored = write.data !== undefined ? withoutMembers(write.data) : undefined;
   const columns = stored !== undefined ? indexedColumns(stored) : undefined;
   const here = and(eq(groups.tenantId, tenantId), eq(groups.seq, current.seq));
+  const versionCheck = write.data !== undefined || write.pinned === true;
   let results: unknown[];
   try {
     results = await db.batch([
       db
         .update(groups)
-        .set({ ...(columns ?? {}), updatedAt: now, version })
-        .where(and(here, eq(groups.version, current.version))),
+        .set({ ...(columns ?? {}), updatedAt: now, version: sql`${groups.version} + 1` })
+        .where(versionCheck ? and(here, eq(groups.version, current.version)) : here),
       requirePreviousChange(db),
       ...memberStatements(db, tenantId, sql`${current.seq}`, current.id, write.members),
-      db.select({ memberCount: groups.memberCount }).from(groups).where(here),
+      db.select({ memberCount: groups.memberCount, version: groups.version }).from(groups).where(here),
     ]);
   } catch (error) {
     if (columns !== undefined && isUniqueViolation(error, "groups.display_name_key")) throw displayNameTaken(columns.displayName);
     if (isGuardFailure(error)) return null;
     throw error;
   }
-  const counted = results.at(-1) as { memberCount: number }[] | undefined;
+  const counted = results.at(-1) as { memberCount: number; version: number }[] | undefined;
   return {
     seq: current.seq,
     id: current.id,
     createdAt: current.createdAt,
     updatedAt: now,
-    version,
+    version: counted?.[0]?.version ?? version,
     memberCount: counted?.[0]?.memberCount ?? current.memberCount,
     data: stored ?? current.data,
   };
@@ -166,15 +189,39 @@ export async function deleteGroup(db: Db, tenantId: number, id: string): Promise
   return true;
 }
 
-export async function listGroups(db: Db, tenantId: number, query: ListQuery): Promise<{ total: number; groups: StoredGroup[] }> {
-  const scope = query.where ? and(eq(groups.tenantId, tenantId), query.where) : eq(groups.tenantId, tenantId);
-  const totalPromise = query.where
-    ? db.select({ n: count() }).from(groups).where(scope).get().then((r) => r?.n ?? 0)
-    : db.select({ n: tenants.groupCount }).from(tenants).where(eq(tenants.id, tenantId)).get().then((r) => r?.n ?? 0);
-  const rowsPromise =
-    query.count === 0
-      ? Promise.resolve([])
-      : db.select(storedColumns).from(groups).where(scope).orderBy(asc(groups.seq)).limit(query.count).offset(query.startIndex - 1).all();
-  const [total, rows] = await Promise.all([totalPromise, rowsPromise]);
-  return { total, groups: rows.map(toStored) };
+/** sortBy attribute (canonical) → indexed column; nullable columns sort their missing values last. */
+export const GROUP_SORT_COLUMNS: Record<string, SortColumn> = {
+  id: { column: "id", nullable: false },
+  displayName: { column: "display_name_key", nullable: false },
+  externalId: { column: "external_id", nullable: true },
+  "meta.created": { column: "created_at", nullable: false },
+  "meta.lastModified": { column: "updated_at", nullable: false },
+};
+
+const GROUPS_TABLE: ListTable = {
+  name: "groups",
+  columns: "seq, id, created_at, updated_at, version, member_count, data",
+  tree: GROUPS_TREE,
+  countColumn: "group_count",
+  nextOrdinalColumn: "group_ordinal_next",
+  noun: "groups",
+  indexedAttributes: GROUP_INDEXED_ATTRIBUTES,
+};
+
+function fromRaw(row: RawRow): StoredGroup {
+  return {
+    seq: row.seq,
+    id: String(row.id),
+    createdAt: String(row.created_at),
+    updatedAt: String(row.updated_at),
+    version: Number(row.version),
+    memberCount: Number(row.member_count),
+    data: JSON.parse(String(row.data)) as Record<string, unknown>,
+  };
+}
+
+/** One page of groups; `rows` keep each group's place in the order (for cursors). */
+export async function listGroups(db: Db, tenantId: number, query: ListQuery) {
+  const result = await runList(db, GROUPS_TABLE, tenantId, query);
+  return { ...result, groups: result.rows.map(fromRaw) };
 }

@@ -12,6 +12,9 @@ export const tenants = sqliteTable("tenants", {
   // Maintained in the same batch as every create/delete so an unfiltered totalResults costs one row.
   userCount: integer("user_count").notNull().default(0),
   groupCount: integer("group_count").notNull().default(0),
+  // The ordinal the next user/group of the tenant gets (see `ordinal` below). Never decreases.
+  userOrdinalNext: integer("user_ordinal_next").notNull().default(0),
+  groupOrdinalNext: integer("group_ordinal_next").notNull().default(0),
 });
 
 export const users = sqliteTable(
@@ -32,6 +35,12 @@ export const users = sqliteTable(
     version: integer("version").notNull().default(1),
     passwordHash: text("password_hash"),
     data: text("data").notNull(),
+    // NFC + Unicode case fold of displayName: filters and sortBy on it are case-insensitive (RFC 7643 §4.1.1).
+    displayNameKey: text("display_name_key"),
+    // Per-tenant creation number, 0, 1, 2, ... in seq order; never reused. With the deletions counted in
+    // position_tree it maps a list position (startIndex) to a row without scanning (src/storage/position-tree.ts).
+    // Nullable only so that a raw INSERT can leave it to the users_assign_ordinal trigger (migration 0001).
+    ordinal: integer("ordinal"),
   },
   (t) => [
     // (tenant_id, seq): list pages walk the tenant in seq order without sorting.
@@ -39,7 +48,8 @@ export const users = sqliteTable(
     uniqueIndex("users_tenant_id").on(t.tenantId, t.id),
     uniqueIndex("users_tenant_user_name").on(t.tenantId, t.userNameKey),
     index("users_tenant_external_id").on(t.tenantId, t.externalId),
-    index("users_tenant_display_name").on(t.tenantId, t.displayName),
+    index("users_tenant_display_name").on(t.tenantId, t.displayNameKey),
+    uniqueIndex("users_tenant_ordinal").on(t.tenantId, t.ordinal),
     index("users_tenant_active").on(t.tenantId, t.active, t.seq),
     index("users_tenant_created").on(t.tenantId, t.createdAt),
     index("users_tenant_updated").on(t.tenantId, t.updatedAt),
@@ -77,9 +87,12 @@ export const groups = sqliteTable(
     version: integer("version").notNull().default(1),
     memberCount: integer("member_count").notNull().default(0),
     data: text("data").notNull(),
+    // As users.ordinal.
+    ordinal: integer("ordinal"),
   },
   (t) => [
     index("groups_tenant_seq").on(t.tenantId, t.seq),
+    uniqueIndex("groups_tenant_ordinal").on(t.tenantId, t.ordinal),
     uniqueIndex("groups_tenant_id").on(t.tenantId, t.id),
     uniqueIndex("groups_tenant_display_name").on(t.tenantId, t.displayNameKey),
     index("groups_tenant_external_id").on(t.tenantId, t.externalId),
@@ -99,10 +112,30 @@ export const groupMembers = sqliteTable(
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.groupId, t.memberId] }),
-    index("group_members_member").on(t.tenantId, t.memberId),
+    // Covering (group_id included): a user's groups are read from this index alone. Without it SQLite
+    // preferred the primary key's tenant_id prefix and read every membership of the tenant per user read.
+    index("group_members_by_member").on(t.tenantId, t.memberId, t.groupId),
   ],
 );
 
+
+// Deletions counted per block of ordinals, at 6 block sizes (32, 32^2, ... 32^6): node (level, bucket) says
+// how many of ordinals [bucket * 32^level, (bucket + 1) * 32^level) of the tenant's users (kind 0) or groups
+// (kind 1) were deleted. Maintained by the AFTER DELETE triggers of migration 0001, so every delete path
+// (API, scripts, the bench) keeps it exact. Only blocks with deletions have a row.
+// drizzle-kit does not model triggers: a future migration that rebuilds `users` or `groups` (drizzle-kit's
+// "__new_" table copy) drops their triggers and must create them again, as 0001 does.
+export const positionTree = sqliteTable(
+  "position_tree",
+  {
+    tenantId: integer("tenant_id").notNull(),
+    kind: integer("kind").notNull(),
+    level: integer("level").notNull(),
+    bucket: integer("bucket").notNull(),
+    deleted: integer("deleted").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.kind, t.level, t.bucket] })],
+);
 
 // Never holds a row. A batch inserts NULL here when the previous statement changed nothing
 // (`... WHERE changes() = 0`), which fails NOT NULL and so rolls the whole batch back: D1 has no

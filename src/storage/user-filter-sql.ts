@@ -1,26 +1,39 @@
 // How /Users filters map onto the users table: indexed columns first, emails via user_emails.
 import { sql, type SQL } from "drizzle-orm";
 import type { ResolvedFilter } from "../scim/filter/resolve.ts";
-import { compileFilter, type FilterTarget } from "./filter-sql.ts";
+import { compileFilter, unionOf, usesIndex, type FilterTarget } from "./filter-sql.ts";
 import { userEmails, users } from "./schema.ts";
 
-export function userFilterSql(filter: ResolvedFilter, tenantId: number): SQL {
-  const target: FilterTarget = {
+/** Attributes a /Users filter can narrow by through an index (for error details). */
+export const USER_INDEXED_ATTRIBUTES = "id, userName, externalId, displayName, emails.value, active, meta.created, meta.lastModified";
+
+export function userFilterSql(filter: ResolvedFilter, tenantId: number): { where: SQL; indexed: boolean } {
+  const target = userTarget(tenantId);
+  return { where: compileFilter(filter, target), indexed: usesIndex(filter, target) };
+}
+
+function userTarget(tenantId: number): FilterTarget {
+  return {
     data: sql`${users.data}`,
+    anyOf: (branches) => {
+      const union = unionOf(branches.map((branch) => sql`SELECT ${users.seq} FROM ${users} WHERE ${users.tenantId} = ${tenantId} AND ${branch}`));
+      return union && sql`${users.seq} IN (${union})`;
+    },
     columns: {
-      id: { expr: sql`${users.id}` },
-      externalId: { expr: sql`${users.externalId}` },
-      userName: { expr: sql`${users.userNameKey}`, folded: true },
-      active: { expr: sql`${users.active}` },
-      "meta.created": { expr: sql`${users.createdAt}`, isoTime: true },
-      "meta.lastModified": { expr: sql`${users.updatedAt}`, isoTime: true },
+      id: { expr: sql`${users.id}`, indexed: true },
+      externalId: { expr: sql`${users.externalId}`, indexed: true },
+      userName: { expr: sql`${users.userNameKey}`, folded: true, indexed: true },
+      displayName: { expr: sql`${users.displayNameKey}`, folded: true, indexed: true },
+      active: { expr: sql`${users.active}`, indexed: true },
+      "meta.created": { expr: sql`${users.createdAt}`, isoTime: true, indexed: true },
+      "meta.lastModified": { expr: sql`${users.updatedAt}`, isoTime: true, indexed: true },
       "meta.resourceType": { expr: sql`'User'` },
       "meta.version": { expr: sql`('W/"' || ${users.version} || '"')` },
     },
     children: {
       emails: {
         columns: {
-          value: { expr: sql`${userEmails.valueKey}`, folded: true },
+          value: { expr: sql`${userEmails.valueKey}`, folded: true, indexed: true },
           type: { expr: sql`${userEmails.type}` },
           primary: { expr: sql`${userEmails.primary}` },
         },
@@ -29,5 +42,4 @@ export function userFilterSql(filter: ResolvedFilter, tenantId: number): SQL {
       },
     },
   };
-  return compileFilter(filter, target);
 }

@@ -1,13 +1,17 @@
 // The one place that reads and writes users. Every statement is scoped by tenant id; every multi-statement
 // change is one D1 batch, so a request never leaves half a write behind.
-import { and, asc, count, eq, sql, type SQL } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { ScimError, conflict } from "../scim/errors.ts";
 import { foldKey } from "../scim/fold.ts";
 import type { Db } from "./db.ts";
 import { isGuardFailure, isUniqueViolation } from "./errors.ts";
 import { removeFromAllGroups } from "./group-members.ts";
 import { requirePreviousChange } from "./guard.ts";
+import type { SortColumn } from "./keyset.ts";
+import { runList, type ListQuery, type ListTable, type RawRow } from "./list-plan.ts";
+import { USERS_TREE } from "./position-tree.ts";
 import { tenants, userEmails, users } from "./schema.ts";
+import { USER_INDEXED_ATTRIBUTES } from "./user-filter-sql.ts";
 
 export interface StoredUser {
   seq: number;
@@ -47,6 +51,7 @@ function indexedColumns(data: Record<string, unknown>) {
     userNameKey: foldKey(userName),
     externalId: typeof data.externalId === "string" ? data.externalId : null,
     displayName: typeof data.displayName === "string" ? data.displayName : null,
+    displayNameKey: typeof data.displayName === "string" ? foldKey(data.displayName) : null,
     active: data.active !== false,
     data: JSON.stringify(data),
   };
@@ -90,8 +95,14 @@ export async function createUser(db: Db, tenantId: number, write: UserWrite): Pr
         updatedAt: now,
         version: 1,
         passwordHash: write.passwordHash ?? null,
+        // Set here rather than by the users_assign_ordinal trigger: it saves the trigger's second write of
+        // the row and of the tenant (3 rows written per create, measured).
+        ordinal: sql`(SELECT ${tenants.userOrdinalNext} FROM ${tenants} WHERE ${tenants.id} = ${tenantId})`,
       }),
-      db.update(tenants).set({ userCount: sql`${tenants.userCount} + 1` }).where(eq(tenants.id, tenantId)),
+      db
+        .update(tenants)
+        .set({ userCount: sql`${tenants.userCount} + 1`, userOrdinalNext: sql`${tenants.userOrdinalNext} + 1` })
+        .where(eq(tenants.id, tenantId)),
       ...emails.map((e) =>
         db.insert(userEmails).values({ tenantId, userSeq: seqOf, valueKey: e.value, type: e.type, primary: e.primary }),
       ),
@@ -166,22 +177,39 @@ export async function deleteUser(db: Db, tenantId: number, id: string): Promise<
   return true;
 }
 
-export interface ListQuery {
-  where?: SQL;
-  /** 1-based, per RFC 7644 §3.4.2.4. */
-  startIndex: number;
-  count: number;
+/** sortBy attribute (canonical) → indexed column; nullable columns sort their missing values last. */
+export const USER_SORT_COLUMNS: Record<string, SortColumn> = {
+  id: { column: "id", nullable: false },
+  userName: { column: "user_name_key", nullable: false },
+  externalId: { column: "external_id", nullable: true },
+  displayName: { column: "display_name_key", nullable: true },
+  "meta.created": { column: "created_at", nullable: false },
+  "meta.lastModified": { column: "updated_at", nullable: false },
+};
+
+const USERS_TABLE: ListTable = {
+  name: "users",
+  columns: "seq, id, created_at, updated_at, version, data",
+  tree: USERS_TREE,
+  countColumn: "user_count",
+  nextOrdinalColumn: "user_ordinal_next",
+  noun: "users",
+  indexedAttributes: USER_INDEXED_ATTRIBUTES,
+};
+
+function fromRaw(row: RawRow): StoredUser {
+  return {
+    seq: row.seq,
+    id: String(row.id),
+    createdAt: String(row.created_at),
+    updatedAt: String(row.updated_at),
+    version: Number(row.version),
+    data: JSON.parse(String(row.data)) as Record<string, unknown>,
+  };
 }
 
-export async function listUsers(db: Db, tenantId: number, query: ListQuery): Promise<{ total: number; users: StoredUser[] }> {
-  const scope = query.where ? and(eq(users.tenantId, tenantId), query.where) : eq(users.tenantId, tenantId);
-  const totalPromise = query.where
-    ? db.select({ n: count() }).from(users).where(scope).get().then((r) => r?.n ?? 0)
-    : db.select({ n: tenants.userCount }).from(tenants).where(eq(tenants.id, tenantId)).get().then((r) => r?.n ?? 0);
-  const rowsPromise =
-    query.count === 0
-      ? Promise.resolve([])
-      : db.select(storedColumns).from(users).where(scope).orderBy(asc(users.seq)).limit(query.count).offset(query.startIndex - 1).all();
-  const [total, rows] = await Promise.all([totalPromise, rowsPromise]);
-  return { total, users: rows.map(toStored) };
+/** One page of users; `rows` keep each user's place in the order (for cursors). */
+export async function listUsers(db: Db, tenantId: number, query: ListQuery) {
+  const result = await runList(db, USERS_TABLE, tenantId, query);
+  return { ...result, users: result.rows.map(fromRaw) };
 }

@@ -1,0 +1,226 @@
+// Runs a list request (filter, sort, index or cursor paging) at a cost that does not grow with the tenant.
+//
+// - totalResults: unfiltered, the count kept on the tenant row (1 row); filtered, count(*) over the filter,
+//   which reads the index range the filter uses. A filter that can use no index scans the tenant, so it is
+//   refused in tenants larger than UNINDEXED_SCAN_CAP.
+// - index paging (startIndex) of the unfiltered list in creation order: position -> row through
+//   position-tree.ts, about count + a few rows at any depth, forwards or backwards.
+// - index paging of a sorted or filtered list: read from whichever end is nearer, skipping at most MAX_SKIP
+//   rows; deeper pages are refused with a pointer to cursor paging.
+// - cursor paging (RFC 9865): keyset from the cursor's row, count + 1 rows whatever the depth.
+import { badRequest } from "../scim/errors.ts";
+import type { Db } from "./db.ts";
+import { walkSql, type Position, type SortColumn } from "./keyset.ts";
+import { FANOUT, locatePosition, type TreeKind } from "./position-tree.ts";
+import { Statement } from "./statement.ts";
+import type { SQL } from "drizzle-orm";
+
+/**
+ * Largest tenant (in resources of the listed type) where a filter that can use no index is answered: such a
+ * filter reads every row of the tenant for totalResults. Above it the request is a 400 tooMany.
+ */
+export const UNINDEXED_SCAN_CAP = 50_000;
+/**
+ * Most rows an index-paged request of a sorted or filtered list skips to reach its startIndex, from the
+ * nearer end of the list. Beyond it, startIndex paging is refused (400 tooMany) in favour of cursor paging,
+ * which reads about `count` rows at any depth.
+ */
+export const MAX_SKIP = 10_000;
+
+export interface ListTable {
+  name: "users" | "groups";
+  /** Selected columns, raw SQL; seq among them. */
+  columns: string;
+  tree: TreeKind;
+  countColumn: "user_count" | "group_count";
+  nextOrdinalColumn: "user_ordinal_next" | "group_ordinal_next";
+  /** "users", "groups": how the resources are named in error details. */
+  noun: string;
+  /** For error details: the attributes a filter can narrow by through an index. */
+  indexedAttributes: string;
+}
+
+export interface ListFilter {
+  where: SQL;
+  /** Whether the filter narrows through an index (filter-sql.ts `usesIndex`). */
+  indexed: boolean;
+  /** The filter as the client wrote it, for error details. */
+  text: string;
+}
+
+export interface ListQuery {
+  filter: ListFilter | null;
+  sort: SortColumn;
+  descending: boolean;
+  page: { kind: "index"; startIndex: number; count: number } | { kind: "cursor"; from: Position | null; backward: boolean; count: number };
+}
+
+export type RawRow = Record<string, unknown> & { seq: number; sort_key: string | number | null };
+
+export interface ListResult {
+  total: number;
+  rows: RawRow[];
+  /** Whether rows exist after the page's last row and before its first (cursor paging). */
+  after: boolean;
+  before: boolean;
+}
+
+export const positionOf = (row: RawRow): Position => ({ key: row.sort_key, seq: row.seq });
+
+export async function runList(db: Db, table: ListTable, tenantId: number, query: ListQuery): Promise<ListResult> {
+  const filter = query.filter;
+  const scope = new Scope(table, tenantId, filter);
+  const totals = scope.totals(db);
+  const page = query.page;
+  if (page.kind === "cursor") {
+    const [known, rows] = await Promise.all([totals, cursorPage(db, scope, query, page)]);
+    return { total: known.total, ...rows };
+  }
+  const { startIndex, count } = page;
+  if (count === 0) return { total: (await totals).total, rows: [], after: false, before: false };
+  // A page near the start needs neither the total nor the position tree: it is read while the totals are.
+  // In creation order the tree costs about as much as skipping one block, so "near" is that block.
+  const creationOrder = filter === null && query.sort.column === "seq";
+  const near = startIndex - 1 <= (creationOrder ? FANOUT : MAX_SKIP);
+  const early = near ? scope.walk(db, query.sort, query.descending, null, count, startIndex - 1) : Promise.resolve(null);
+  const [known, earlyRows] = await Promise.all([totals, early]);
+  const last = Math.min(known.total, startIndex + count - 1);
+  let rows: RawRow[];
+  if (earlyRows !== null) rows = earlyRows;
+  else if (last < startIndex) rows = [];
+  else if (creationOrder) rows = await treePage(db, scope, query.descending, known, startIndex, last);
+  else rows = await endPage(db, scope, query, known.total, startIndex, last);
+  return { total: known.total, rows, after: last < known.total, before: startIndex > 1 };
+}
+
+function unindexed(table: ListTable, filter: ListFilter, size: number) {
+  return badRequest(
+    "tooMany",
+    `The filter ${JSON.stringify(filter.text)} can use no index, so answering it reads all ${size} ${table.noun} of this tenant; ` +
+      `such filters are answered up to ${UNINDEXED_SCAN_CAP} ${table.noun}. Combine it with "and" and a condition on an indexed ` +
+      `attribute (${table.indexedAttributes}).`,
+  );
+}
+
+interface Totals {
+  total: number;
+  /** The tenant's next ordinal (unfiltered lists only). */
+  next: number;
+}
+
+/** The rows of one tenant (and filter) of one table. */
+class Scope {
+  readonly table: ListTable;
+  readonly tenantId: number;
+  readonly filter: ListFilter | null;
+  /** A filter without an index is capped: its statements check the tenant's size before they scan. */
+  readonly capped: boolean;
+
+  constructor(table: ListTable, tenantId: number, filter: ListFilter | null) {
+    this.table = table;
+    this.tenantId = tenantId;
+    this.filter = filter;
+    this.capped = filter !== null && !filter.indexed;
+  }
+
+  where(statement: Statement): string {
+    const tenant = `tenant_id = ${statement.bind(this.tenantId)}`;
+    return this.filter ? `${tenant} AND (${statement.fragment(this.filter.where)})` : tenant;
+  }
+
+  /** Whether the tenant is small enough for a capped filter, evaluated once per statement by SQLite. */
+  private withinCap(statement: Statement): string {
+    return `(SELECT ${this.table.countColumn} FROM tenants WHERE id = ${statement.bind(this.tenantId)}) <= ${statement.bind(UNINDEXED_SCAN_CAP)}`;
+  }
+
+  /**
+   * totalResults (and, unfiltered, the next ordinal). For a capped filter the same statement reads the
+   * tenant's size and counts only within the cap: the count's LIMIT is 0 past it (measured: 1 row read), so
+   * the check costs no extra round trip. The filter sits in a FROM subquery, never in a scalar one: D1 caps
+   * expression depth at 100, and a scalar or IN subquery counts its filter's depth twice (measured).
+   */
+  async totals(db: Db): Promise<Totals> {
+    const statement = new Statement();
+    const { countColumn, nextOrdinalColumn, name } = this.table;
+    if (this.filter === null) {
+      const text = `SELECT ${countColumn} AS total, ${nextOrdinalColumn} AS next FROM tenants WHERE id = ${statement.bind(this.tenantId)}`;
+      return (await db.$client.prepare(text).bind(...statement.params).first<Totals>()) ?? { total: 0, next: 0 };
+    }
+    const where = this.where(statement);
+    if (!this.capped) {
+      const text = `SELECT count(*) AS n FROM ${name} WHERE ${where}`;
+      return { total: (await db.$client.prepare(text).bind(...statement.params).first<{ n: number }>())?.n ?? 0, next: 0 };
+    }
+    const size = `(SELECT ${countColumn} FROM tenants WHERE id = ${statement.bind(this.tenantId)})`;
+    const text =
+      `SELECT ${size} AS size, count(*) AS n FROM ` +
+      `(SELECT 1 FROM ${name} WHERE ${where} LIMIT (CASE WHEN ${this.withinCap(statement)} THEN -1 ELSE 0 END))`;
+    const row = await db.$client.prepare(text).bind(...statement.params).first<{ size: number | null; n: number }>();
+    if (this.filter && (row?.size ?? 0) > UNINDEXED_SCAN_CAP) throw unindexed(this.table, this.filter, row?.size ?? 0);
+    return { total: row?.n ?? 0, next: 0 };
+  }
+
+  async walk(db: Db, sort: SortColumn, descending: boolean, after: Position | null, limit: number, offset = 0): Promise<RawRow[]> {
+    const statement = new Statement();
+    const where = this.where(statement);
+    // Past the cap the LIMIT is 0 and SQLite reads nothing (measured: 1 row); the totals then refuse the request.
+    const guard = this.capped ? this.withinCap(statement) : null;
+    const text = walkSql(statement, { table: this.table.name, columns: this.table.columns, where, sort, descending, after, limit, offset, guard });
+    const result = await db.$client.prepare(text).bind(...statement.params).all<RawRow>();
+    return result.results;
+  }
+}
+
+/** Positions first..last of the unfiltered list in creation order (reversed when descending). */
+async function treePage(db: Db, scope: Scope, descending: boolean, totals: Totals, first: number, last: number): Promise<RawRow[]> {
+  // Descending position p is ascending position total - p + 1.
+  const from = descending ? totals.total - last + 1 : first;
+  const to = descending ? totals.total - first + 1 : last;
+  const at = await locatePosition(db, scope.tenantId, scope.table.tree, from, totals.next);
+  const statement = new Statement();
+  const text =
+    `SELECT ${scope.table.columns}, seq AS sort_key FROM ${scope.table.name} ` +
+    `WHERE tenant_id = ${statement.bind(scope.tenantId)} AND ordinal >= ${statement.bind(at.from)} ` +
+    `ORDER BY ordinal LIMIT ${statement.bind(to - from + 1)} OFFSET ${statement.bind(at.skip)}`;
+  const rows = (await db.$client.prepare(text).bind(...statement.params).all<RawRow>()).results;
+  return descending ? rows.reverse() : rows;
+}
+
+/** Positions first..last of a sorted or filtered list, read from the nearer end. */
+async function endPage(db: Db, scope: Scope, query: ListQuery, total: number, first: number, last: number): Promise<RawRow[]> {
+  const fromStart = first - 1;
+  const fromEnd = total - last;
+  if (Math.min(fromStart, fromEnd) > MAX_SKIP) {
+    throw badRequest(
+      "tooMany",
+      `startIndex ${first} is ${fromStart} results from the start and ${fromEnd} from the end of this ${query.filter ? "filtered" : "sorted"} list; ` +
+        `index paging reaches at most ${MAX_SKIP} results from either end. Page with cursor=, which costs the same at any depth (RFC 9865).`,
+    );
+  }
+  if (fromStart <= fromEnd) return scope.walk(db, query.sort, query.descending, null, last - first + 1, fromStart);
+  return (await scope.walk(db, query.sort, !query.descending, null, last - first + 1, fromEnd)).reverse();
+}
+
+/** A keyset page from `from` (exclusive) forwards or backwards, and whether rows lie beyond either edge. */
+async function cursorPage(
+  db: Db,
+  scope: Scope,
+  query: ListQuery,
+  page: { from: Position | null; backward: boolean; count: number },
+): Promise<Omit<ListResult, "total">> {
+  // The walk's own direction: backwards through an ascending list is a descending walk.
+  const descending = page.backward !== query.descending;
+  const rows = scope.walk(db, query.sort, descending, page.from, page.count + 1);
+  // Rows on the other side of the cursor's position, its own row included (a probe of one row).
+  const behind = page.from === null ? Promise.resolve([]) : scope.walk(db, query.sort, !descending, inclusive(page.from, descending), 1);
+  const [found, other] = await Promise.all([rows, behind]);
+  const more = found.length > page.count;
+  if (more) found.pop();
+  if (page.backward) return { rows: found.reverse(), after: other.length > 0, before: more };
+  return { rows: found, after: more, before: other.length > 0 };
+}
+
+/** The position just past `at` in a walk (descending or not), so that walking back from it includes `at`. */
+function inclusive(at: Position, descending: boolean): Position {
+  return { key: at.key, seq: descending ? at.seq - 1 : at.seq + 1 };
+}
