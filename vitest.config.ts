@@ -11,7 +11,11 @@ export default defineConfig(async () => {
           plugins: [
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
-              miniflare: { bindings: { TEST_MIGRATIONS: migrations } },
+              miniflare: {
+                bindings: { TEST_MIGRATIONS: migrations },
+                // Test-only: a tenant limiter small enough to exceed in a test (the real one allows 3000/min).
+                ratelimits: { TEST_TENANT_REQUESTS: { namespace_id: "9901", simple: { limit: 5, period: 60 } } },
+              },
             }),
           ],
           test: {

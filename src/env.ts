@@ -8,6 +8,12 @@ export interface Env {
   KEY_CACHE_SECONDS?: string;
   /** "true": every response carries Server-Timing with the request's D1 rows read/written (local and tests). */
   EXPOSE_D1_COST?: string;
+  /** Failed authentications per client IP (IPv6: per /64). See src/http/rate-limit.ts. */
+  AUTH_FAIL_BY_IP: RateLimit;
+  /** Failed authentications per presented key id. */
+  AUTH_FAIL_BY_KEY: RateLimit;
+  /** Authenticated requests per tenant. */
+  TENANT_REQUESTS: RateLimit;
 }
 
 declare global {
@@ -19,6 +25,9 @@ declare global {
       REGION: string;
       KEY_CACHE_SECONDS?: string;
       EXPOSE_D1_COST?: string;
+      AUTH_FAIL_BY_IP: RateLimit;
+      AUTH_FAIL_BY_KEY: RateLimit;
+      TENANT_REQUESTS: RateLimit;
     }
   }
 }

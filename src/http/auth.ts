@@ -13,7 +13,7 @@ interface Credential {
   basicUser: string | null;
 }
 
-function readCredential(header: string | undefined): Credential | null {
+export function readCredential(header: string | undefined): Credential | null {
   if (!header) return null;
   const space = header.indexOf(" ");
   if (space < 0) return null;

@@ -4,7 +4,8 @@ import { createMiddleware } from "hono/factory";
 import { routePath } from "hono/route";
 import type { AppEnv } from "./context.ts";
 
-const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+// An API token also fits the id alphabet; a client that sent its token as X-Request-Id must not get it logged.
+const VALID_REQUEST_ID = /^(?!scim_)[A-Za-z0-9._:-]{1,128}$/i;
 
 export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   const started = Date.now();

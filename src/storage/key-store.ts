@@ -21,6 +21,11 @@ export async function writeKey(kv: KVNamespace, record: KeyRecord): Promise<void
   cache.clear();
 }
 
+/** Whether a record for `keyId` is cached, so checking a token with that key id would not read KV. */
+export function isKeyCached(keyId: string): boolean {
+  return cache.get(keyId) !== undefined;
+}
+
 /** For tests: forget what this isolate has cached. */
 export function clearKeyCache(): void {
   cache.clear();

@@ -120,6 +120,19 @@ describe("key lifecycle", () => {
     await expect401(await call(SPC, { token }));
   });
 
+  // The isolate caches key records for KEY_CACHE_SECONDS: the cache must not extend a key's life. Expiry and
+  // the end of a rotation's grace are checked against the clock on every request, cached record or not.
+  for (const [field, what] of [["expiresAt", "an expiring key stops at its expiry"], ["revokedAt", "a rotated-out key stops when its grace period ends"]] as const) {
+    it(`${what}, even while its record is cached`, async () => {
+      const { token, record } = await issueKey("life");
+      const end = Date.now() + 1500;
+      await writeKey(env.KV, { ...record, [field]: new Date(end).toISOString() });
+      expect((await call(SPC, { token })).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, end - Date.now() + 100));
+      await expect401(await call(SPC, { token }));
+    });
+  }
+
   it("a warm isolate resolves a used key without KV for the cache period", async () => {
     const { token, record } = await issueKey("cache-co");
     expect((await call(SPC, { token })).status).toBe(200);

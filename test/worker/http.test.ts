@@ -147,6 +147,14 @@ describe("request ids and the log line", () => {
     expect(res.headers.get("X-Request-Id")).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it("never echoes or logs a token sent as X-Request-Id", async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
+    const res = await call("/scim/v2/ServiceProviderConfig", { token, headers: { "X-Request-Id": token } });
+    expect(res.headers.get("X-Request-Id")).not.toBe(token);
+    expect(lines.join("\n")).not.toContain(token.slice(22));
+  });
+
   it("logs one JSON line per request with tenant, key id and status, and never the token or password", async () => {
     const lines: string[] = [];
     vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));

@@ -6,8 +6,21 @@ import { describeToken, Lexer, position, quote, type SyntaxContext, type Token }
 
 /** Longest filter (or PATCH path) accepted, in UTF-16 code units. Bounds parse time and AST size per request. */
 export const MAX_FILTER_LENGTH = 4096;
-/** Deepest nesting of "(", "not (" and "[" accepted. Bounds recursion in the parser and in every AST walker. */
-export const MAX_FILTER_DEPTH = 32;
+/**
+ * Deepest nesting of "(", "not (" and "[" accepted. Bounds recursion in the parser and in every AST walker,
+ * and the SQL the filter becomes: D1 allows an expression depth of 100 per statement, a "not (" costs two
+ * levels of it and a "[" a subquery, so 32 levels of "not (" around one member filter already failed in D1.
+ */
+export const MAX_FILTER_DEPTH = 16;
+/**
+ * Most comparisons (`eq`, `co`, `pr`, ... each counts one, also inside "[...]") accepted in one filter or PATCH
+ * path. A filter becomes ONE SQL statement, and D1 allows 100 bound parameters and an expression depth of
+ * 100 per statement: the costliest comparison (`members.$ref sw "x"`) binds about 5 parameters and an
+ * `and`/`or` chain adds a level per term, so without this bound a 4096-character filter of short terms fails in
+ * storage (a 500) instead of here (a 400). 19 such comparisons were the most D1 answered (with sorting and
+ * paging parameters); 16 leaves room. test/worker/hostile-limits.test.ts runs the costliest shapes at both limits.
+ */
+export const MAX_FILTER_COMPARISONS = 16;
 
 const COMPARE_OPS: ReadonlySet<string> = new Set<CompareOp>(["eq", "ne", "co", "sw", "ew", "gt", "lt", "ge", "le"]);
 const ATTRNAME = /^(?:[A-Za-z][A-Za-z0-9_-]*|\$ref)$/i;
@@ -50,6 +63,7 @@ class Parser {
   private readonly lexer: Lexer;
   private readonly context: SyntaxContext;
   private depth = 0;
+  private comparisons = 0;
 
   constructor(text: string, context: SyntaxContext) {
     this.context = context;
@@ -150,6 +164,7 @@ class Parser {
     }
     const op = after.text.toLowerCase();
     if (op === "pr") {
+      this.countComparison(pathToken);
       this.lexer.next();
       return { kind: "present", path };
     }
@@ -158,6 +173,7 @@ class Parser {
         `Unknown operator ${quote(after.text)} at ${position(after.start)} in ${this.label}; expected one of eq, ne, co, sw, ew, gt, lt, ge, le, pr`,
       );
     }
+    this.countComparison(pathToken);
     this.lexer.next();
     return { kind: "compare", path, op, value: this.parseValue(after) };
   }
@@ -212,6 +228,16 @@ class Parser {
     }
     const expected = this.label === "filter" ? `"and", "or" or the end of the filter` : `the end of the ${this.label}`;
     throw this.lexer.fail(`Unexpected ${at}; expected ${expected}`);
+  }
+
+  private countComparison(pathToken: Token): void {
+    this.comparisons++;
+    if (this.comparisons > MAX_FILTER_COMPARISONS) {
+      throw this.lexer.fail(
+        `The ${this.label} has more than ${MAX_FILTER_COMPARISONS} comparisons (number ${this.comparisons} starts at ${position(pathToken.start)}); ` +
+          `at most ${MAX_FILTER_COMPARISONS} are allowed`,
+      );
+    }
   }
 
   /** Parses what sits between `open` and its `closer`, counting it against MAX_FILTER_DEPTH. */

@@ -6,7 +6,7 @@ import type { ResourceSchemas } from "../schema/registry.ts";
 import type { AttributeDef } from "../schema/types.ts";
 import { isReference } from "./coerce.ts";
 import { demoteOtherPrimaries, sameElement } from "./elements.ts";
-import { deleteProperty, findKey, getProperty, isPlainObject, jsonEqual, setProperty, type JsonObject } from "./json.ts";
+import { deleteProperty, describe, findKey, getProperty, isPlainObject, jsonEqual, setProperty, type JsonObject } from "./json.ts";
 import { opError, type OpContext } from "./op-error.ts";
 import type { PatchOperation, PatchTarget } from "./types.ts";
 
@@ -62,7 +62,7 @@ class OperationApplier {
       throw opError(
         this.ctx,
         "mutability",
-        `"id" is readOnly; the value carries ${JSON.stringify(this.op.value)} but this resource's id is ${JSON.stringify(current)}`,
+        `"id" is readOnly; the value carries ${describe(this.op.value)} but this resource's id is ${JSON.stringify(current)}`,
       );
     }
   }

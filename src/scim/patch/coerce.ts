@@ -2,6 +2,7 @@
 // inspecting the operations see one shape per attribute whatever the client sent. Only what PATCH semantics
 // depend on is checked here (shapes, names, booleans and numbers); the route validates the final resource.
 import type { AttributeDef } from "../schema/types.ts";
+import { MAX_BINARY_LENGTH, MAX_STRING_LENGTH } from "../validate/limits.ts";
 import { describe, isPlainObject } from "./json.ts";
 import { opError, type OpContext } from "./op-error.ts";
 import type { PatchOpName, PatchTarget } from "./types.ts";
@@ -31,24 +32,30 @@ function coerceSimple(def: AttributeDef, value: unknown, label: string, ctx: OpC
         if (lower === "true") return true;
         if (lower === "false") return false;
       }
-      throw opError(ctx, "invalidValue", `${label} is a boolean; expected true or false (or the strings "true"/"false"), got ${JSON.stringify(value)}`);
+      throw opError(ctx, "invalidValue", `${label} is a boolean; expected true or false (or the strings "true"/"false"), got ${describe(value)}`);
     case "integer":
       if (typeof value === "number" && Number.isInteger(value)) return value;
       if (typeof value === "string" && INTEGER.test(value.trim())) {
         const parsed = Number(value.trim());
         if (Number.isSafeInteger(parsed)) return parsed;
       }
-      throw opError(ctx, "invalidValue", `${label} is an integer; got ${JSON.stringify(value)}`);
+      throw opError(ctx, "invalidValue", `${label} is an integer; got ${describe(value)}`);
     case "decimal":
       if (typeof value === "number" && Number.isFinite(value)) return value;
       if (typeof value === "string" && DECIMAL.test(value.trim())) {
         const parsed = Number(value.trim());
         if (Number.isFinite(parsed)) return parsed;
       }
-      throw opError(ctx, "invalidValue", `${label} is a decimal number; got ${JSON.stringify(value)}`);
-    default:
-      // string, reference, dateTime, binary: formats are the validator's job.
+      throw opError(ctx, "invalidValue", `${label} is a decimal number; got ${describe(value)}`);
+    default: {
+      // string, reference, dateTime, binary: formats are the validator's job. Lengths are checked here too,
+      // because member values go to storage without passing the validator.
+      const limit = def.type === "binary" ? MAX_BINARY_LENGTH : MAX_STRING_LENGTH;
+      if (typeof value === "string" && value.length > limit) {
+        throw opError(ctx, "invalidValue", `${label} is ${value.length} characters long; at most ${limit} are allowed`);
+      }
       return value;
+    }
   }
 }
 

@@ -56,12 +56,12 @@ class OperationParser {
     const opRaw = getProperty(raw, "op");
     const op = typeof opRaw === "string" ? opRaw.toLowerCase() : undefined;
     if (op === undefined || !OP_NAMES.has(op)) {
-      throw badRequest("invalidSyntax", `${at}.op must be "add", "replace" or "remove" (in any case); got ${JSON.stringify(opRaw ?? null)}`);
+      throw badRequest("invalidSyntax", `${at}.op must be "add", "replace" or "remove" (in any case); got ${describe(opRaw ?? null)}`);
     }
     const opName = op as PatchOpName;
     const pathRaw = getProperty(raw, "path");
     if (pathRaw !== undefined && pathRaw !== null && typeof pathRaw !== "string") {
-      throw badRequest("invalidSyntax", `${at}.path must be a string; got ${JSON.stringify(pathRaw)}`);
+      throw badRequest("invalidSyntax", `${at}.path must be a string; got ${describe(pathRaw)}`);
     }
     // An empty path is read as no path, the same as the key missing: neither names a target.
     const path = typeof pathRaw === "string" && pathRaw.trim() !== "" ? pathRaw.trim() : undefined;
