@@ -79,4 +79,12 @@ describe(`lookups in a ${TENANT_SIZE}-user tenant`, () => {
     // Per user: its row, its membership, the group's index entry and row; the page plan adds a few.
     expect(costOf(res).rowsRead).toBeLessThanOrEqual(100 * 7 + FEW);
   });
+
+  it("okta: an import page with excludedAttributes=groups reads about the page's 100 rows, groups or not", async () => {
+    const res = await call("/scim/v2/Users?startIndex=10001&count=100&excludedAttributes=groups", { token });
+    const body = await json<{ Resources: Record<string, unknown>[] }>(res);
+    expect(body.Resources).toHaveLength(100);
+    expect(body.Resources[0]).not.toHaveProperty("groups");
+    expect(costOf(res).rowsRead).toBeLessThanOrEqual(100 + FEW);
+  });
 });

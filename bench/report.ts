@@ -1,0 +1,197 @@
+// The results: a table per tenant size on stdout, and bench/results/<stamp>.json, .md (and .svg with two or
+// more sizes). Each operation's D1 rows sit beside its floor's, with the issue's check where it applies.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { BenchOptions } from "./args.ts";
+import { renderChart } from "./chart.ts";
+import { machineLine, type Machine } from "./machine.ts";
+import { OP_LIST, WITHIN_FLOOR_RULE, withinFloor, type FloorName } from "./ops.ts";
+import type { SeedResult } from "./seed.ts";
+import { summarize, type OpSummary } from "./stats.ts";
+import type { WalkResult } from "./walk.ts";
+import type { WorkloadResult } from "./workload.ts";
+
+export interface OpRow {
+  op: string;
+  concurrency: number;
+  server: OpSummary;
+  floor: string | null;
+  floorSummary: OpSummary | null;
+  /** null where the issue sets no target for the operation. */
+  withinFloor: boolean | null;
+}
+
+export interface SizeReport {
+  users: number;
+  tenant: string;
+  /** totalResults when the measurement started. */
+  totalUsers: number;
+  bigGroupMembers: number;
+  seed: SeedResult & { seededNow: boolean };
+  walk: WalkResult;
+  workloadSeconds: number;
+  ops: OpRow[];
+  floors: Record<string, OpSummary & { concurrency: number }>;
+}
+
+export interface BenchReport {
+  startedAt: string;
+  totalSeconds: number;
+  command: string;
+  machine: Machine;
+  options: Omit<BenchOptions, "outDir" | "persistTo"> & { persisted: boolean };
+  steps: Record<string, number>;
+  /** 1-minute load average at the end (the start's is in machine). */
+  loadAverageAtEnd: number;
+  sizes: SizeReport[];
+}
+
+export function sizeReport(
+  base: Omit<SizeReport, "ops" | "floors" | "walk" | "totalUsers">,
+  result: WorkloadResult,
+): SizeReport {
+  const floors: SizeReport["floors"] = {};
+  for (const [name, measured] of result.ops) {
+    if (name.startsWith("floor: ")) floors[name] = { ...summarize(measured.samples, measured.wallSeconds), concurrency: measured.concurrency };
+  }
+  const ops: OpRow[] = [];
+  for (const info of OP_LIST) {
+    const measured = result.ops.get(info.name);
+    if (!measured) continue;
+    const server = summarize(measured.samples, measured.wallSeconds);
+    const floorSummary = info.floor === null ? null : (floors[info.floor as FloorName] ?? null);
+    ops.push({
+      op: info.name,
+      concurrency: measured.concurrency,
+      server,
+      floor: info.floor,
+      floorSummary,
+      withinFloor: info.check && floorSummary !== null ? withinFloor(server.rowsRead, floorSummary.rowsRead) : null,
+    });
+  }
+  return { ...base, totalUsers: result.totalUsers, walk: result.walk, ops, floors };
+}
+
+const fmt = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : "-");
+const count = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString("en-US") : "-");
+const rows = (value: number) => (Number.isFinite(value) ? (value >= 100 ? count(value) : fmt(value)) : "-");
+const mark = (within: boolean | null) => (within === null ? "" : within ? "yes" : "NO");
+
+const HEADER = ["operation", "c", "req", "err", "req/s", "p50 ms", "p95 ms", "p99 ms", "d1 ms", "rows read", "rows written", "queries", "floor read", "floor written", "floor p50 ms", "within"];
+
+function tableRows(size: SizeReport): string[][] {
+  return size.ops.map((row) => [
+    row.op,
+    String(row.concurrency),
+    String(row.server.requests),
+    String(row.server.errors),
+    fmt(row.server.requestsPerSecond),
+    fmt(row.server.p50, 2),
+    fmt(row.server.p95, 2),
+    fmt(row.server.p99, 2),
+    fmt(row.server.d1Ms, 2),
+    rows(row.server.rowsRead),
+    rows(row.server.rowsWritten),
+    fmt(row.server.queries),
+    row.floorSummary ? rows(row.floorSummary.rowsRead) : "",
+    row.floorSummary ? rows(row.floorSummary.rowsWritten) : "",
+    row.floorSummary ? fmt(row.floorSummary.p50, 2) : "",
+    mark(row.withinFloor),
+  ]);
+}
+
+function textTable(header: string[], body: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
+}
+
+function markdownTable(header: string[], body: string[][]): string {
+  const align = header.map((_, i) => (i === 0 ? "---" : "---:"));
+  return [header, align, ...body].map((r) => `| ${r.join(" | ")} |`).join("\n");
+}
+
+function sizeTitle(size: SizeReport): string {
+  return `${count(size.totalUsers)} users (tenant ${size.tenant}, big group ${count(size.bigGroupMembers)} members)`;
+}
+
+function walkLine(size: SizeReport): string {
+  const w = size.walk;
+  const pages = w.pagesWalked === w.pages ? `all ${count(w.pages)} pages` : `${count(w.pagesWalked)} of ${count(w.pages)} pages (first and last halves)`;
+  return `Import walk: ${pages} in ${fmt(w.seconds)} s, ${count(w.uniqueIds)} distinct users seen${w.complete ? ", every user exactly once" : ""}.`;
+}
+
+export function printReport(report: BenchReport): void {
+  const out: string[] = [];
+  for (const size of report.sizes) {
+    out.push("", sizeTitle(size), textTable(HEADER, tableRows(size)), walkLine(size));
+  }
+  out.push("", `within = ${WITHIN_FLOOR_RULE}, for the issue's targets (lookups, first/last page, member changes, count).`);
+  out.push(`Machine: ${machineLine(report.machine)}, ${report.loadAverageAtEnd} at the end`, `Total: ${fmt(report.totalSeconds)} s`);
+  process.stdout.write(`${out.join("\n")}\n`);
+}
+
+/** The issue's targets across sizes: server rows read / floor rows read. */
+function floorCheckTable(report: BenchReport): string {
+  const header = ["operation", ...report.sizes.map((s) => `${count(s.totalUsers)} users: rows read (floor)`), "within at every size"];
+  const names = OP_LIST.filter((o) => o.check).map((o) => o.name);
+  const body = names.map((name) => {
+    const cells = report.sizes.map((s) => {
+      const row = s.ops.find((r) => r.op === name);
+      return row?.floorSummary ? `${rows(row.server.rowsRead)} (${rows(row.floorSummary.rowsRead)})` : "-";
+    });
+    const all = report.sizes.map((s) => s.ops.find((r) => r.op === name)?.withinFloor ?? null);
+    return [name, ...cells, all.every((w) => w === true) ? "yes" : all.some((w) => w === false) ? "NO" : "-"];
+  });
+  return markdownTable(header, body);
+}
+
+export function markdownReport(report: BenchReport, chartFile: string | null): string {
+  const lines = [
+    `# Bench ${report.startedAt}`,
+    "",
+    `Command: \`${report.command}\``,
+    "",
+    `Machine: ${machineLine(report.machine)}, ${report.loadAverageAtEnd} at the end.`,
+    "",
+    `Total runtime ${fmt(report.totalSeconds)} s (${Object.entries(report.steps).map(([k, v]) => `${k} ${fmt(v)} s`).join(", ")}).`,
+    `Concurrency ${report.options.concurrency} (1 for the big group: Okta pushes one group at a time), ` +
+      (report.options.durationSeconds === null ? `${report.options.iterations} iterations per operation` : `${report.options.durationSeconds} s per operation`) +
+      ` (pages: at most 100). Latency is measured at the client (Node fetch over loopback to wrangler dev); ` +
+      `d1 ms is D1's own SQL time per request (mean), from the same header as the rows.`,
+    "",
+    "## Rows read against the floor",
+    "",
+    `The floor is the same lookup or write as one bare prepared D1 statement in the same worker (src/routes/bench-floor.ts). within: ${WITHIN_FLOOR_RULE}.`,
+    "",
+    floorCheckTable(report),
+  ];
+  if (chartFile !== null) lines.push("", `![p50 latency and rows read against tenant size](${chartFile})`);
+  for (const size of report.sizes) {
+    lines.push(
+      "",
+      `## ${sizeTitle(size)}`,
+      "",
+      `Seeded ${size.seed.seededNow ? `in ${fmt(size.seed.seconds)} s` : "by an earlier run"}; workload ${fmt(size.workloadSeconds)} s. ${walkLine(size)}`,
+      "",
+      markdownTable(HEADER, tableRows(size)),
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Writes <stamp>.json, <stamp>.md and, with two or more sizes, <stamp>.svg; returns the paths. */
+export function writeReport(report: BenchReport, outDir: string, stamp: string): string[] {
+  mkdirSync(outDir, { recursive: true });
+  const written: string[] = [];
+  let chartFile: string | null = null;
+  if (report.sizes.length >= 2) {
+    chartFile = `${stamp}.svg`;
+    writeFileSync(join(outDir, chartFile), renderChart(report));
+    written.push(join(outDir, chartFile));
+  }
+  writeFileSync(join(outDir, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(outDir, `${stamp}.md`), markdownReport(report, chartFile));
+  written.unshift(join(outDir, `${stamp}.json`), join(outDir, `${stamp}.md`));
+  return written;
+}
