@@ -16,18 +16,10 @@ export interface Env {
   TENANT_REQUESTS: RateLimit;
 }
 
+// Tests read bindings through `cloudflare:workers`, typed by Cloudflare.Env: the same shape.
+type WorkerBindings = Env;
 declare global {
   namespace Cloudflare {
-    interface Env {
-      DB: D1Database;
-      KV: KVNamespace;
-      PUBLIC_BASE_URL: string;
-      REGION: string;
-      KEY_CACHE_SECONDS?: string;
-      EXPOSE_D1_COST?: string;
-      AUTH_FAIL_BY_IP: RateLimit;
-      AUTH_FAIL_BY_KEY: RateLimit;
-      TENANT_REQUESTS: RateLimit;
-    }
+    interface Env extends WorkerBindings {}
   }
 }

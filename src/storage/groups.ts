@@ -11,7 +11,7 @@ import { memberStatements, removeFromAllGroups, type ResolvedDelta } from "./gro
 import { GROUP_INDEXED_ATTRIBUTES } from "./group-filter-sql.ts";
 import { requirePreviousChange } from "./guard.ts";
 import type { SortColumn } from "./keyset.ts";
-import { runList, type ListQuery, type ListTable, type RawRow } from "./list-plan.ts";
+import { runList, storedFromRaw, type ListQuery, type ListTable, type RawRow } from "./list-plan.ts";
 import { GROUPS_TREE } from "./position-tree.ts";
 import { groupMembers, groups, tenants } from "./schema.ts";
 
@@ -209,15 +209,7 @@ const GROUPS_TABLE: ListTable = {
 };
 
 function fromRaw(row: RawRow): StoredGroup {
-  return {
-    seq: row.seq,
-    id: String(row.id),
-    createdAt: String(row.created_at),
-    updatedAt: String(row.updated_at),
-    version: Number(row.version),
-    memberCount: Number(row.member_count),
-    data: JSON.parse(String(row.data)) as Record<string, unknown>,
-  };
+  return { ...storedFromRaw(row), memberCount: Number(row.member_count) };
 }
 
 /** One page of groups; `rows` keep each group's place in the order (for cursors). */

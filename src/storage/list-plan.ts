@@ -67,6 +67,18 @@ export interface ListResult {
 
 export const positionOf = (row: RawRow): Position => ({ key: row.sort_key, seq: row.seq });
 
+/** The columns every listed resource has (see ListTable.columns), as storage hands them to routes. */
+export function storedFromRaw(row: RawRow) {
+  return {
+    seq: row.seq,
+    id: String(row.id),
+    createdAt: String(row.created_at),
+    updatedAt: String(row.updated_at),
+    version: Number(row.version),
+    data: JSON.parse(String(row.data)) as Record<string, unknown>,
+  };
+}
+
 export async function runList(db: Db, table: ListTable, tenantId: number, query: ListQuery): Promise<ListResult> {
   const filter = query.filter;
   const scope = new Scope(table, tenantId, filter);

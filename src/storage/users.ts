@@ -8,7 +8,7 @@ import { isGuardFailure, isUniqueViolation } from "./errors.ts";
 import { removeFromAllGroups } from "./group-members.ts";
 import { requirePreviousChange } from "./guard.ts";
 import type { SortColumn } from "./keyset.ts";
-import { runList, type ListQuery, type ListTable, type RawRow } from "./list-plan.ts";
+import { runList, storedFromRaw, type ListQuery, type ListTable } from "./list-plan.ts";
 import { USERS_TREE } from "./position-tree.ts";
 import { tenants, userEmails, users } from "./schema.ts";
 import { USER_INDEXED_ATTRIBUTES } from "./user-filter-sql.ts";
@@ -197,19 +197,8 @@ const USERS_TABLE: ListTable = {
   indexedAttributes: USER_INDEXED_ATTRIBUTES,
 };
 
-function fromRaw(row: RawRow): StoredUser {
-  return {
-    seq: row.seq,
-    id: String(row.id),
-    createdAt: String(row.created_at),
-    updatedAt: String(row.updated_at),
-    version: Number(row.version),
-    data: JSON.parse(String(row.data)) as Record<string, unknown>,
-  };
-}
-
 /** One page of users; `rows` keep each user's place in the order (for cursors). */
 export async function listUsers(db: Db, tenantId: number, query: ListQuery) {
   const result = await runList(db, USERS_TABLE, tenantId, query);
-  return { ...result, users: result.rows.map(fromRaw) };
+  return { ...result, users: result.rows.map((row): StoredUser => storedFromRaw(row)) };
 }
