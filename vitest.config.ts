@@ -5,6 +5,8 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   return {
     test: {
+      // Request log lines only for failing tests: a passing run would print one per request (thousands).
+      silent: "passed-only",
       projects: [
         {
           // The worker, its routes and its storage: run inside workerd against real D1 and KV bindings.
