@@ -2,7 +2,7 @@
 // take their ids from ONE JSON parameter (`json_each(?)`), so a change of k members is O(k) rows and D1's
 // 100-bound-parameter limit never applies. groups.member_count follows in the same batch via changes(),
 // which counts the rows the statement just before it changed, so it is kept without reading the group.
-import { and, asc, eq, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { badRequest } from "../scim/errors.ts";
 import type { Db } from "./db.ts";
@@ -193,7 +193,20 @@ export async function loadMembers(db: Db, tenantId: number, groupIds: string[]):
   return out;
 }
 
-/** Direct groups of the given users (the User `groups` attribute), in one query; ordered by group name. */
+/** Ids per statement when bound one by one: D1 allows 100 bound parameters, two go to the tenant. */
+const IDS_PER_STATEMENT = 90;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Direct groups of the given users (the User `groups` attribute), ordered by group name. Two round trips,
+ * priced for D1: memberships come from the covering member index with the ids bound one by one (rows of a
+ * json_each list are billed as reads too), then each distinct group's name is read once, not once per member.
+ */
 export async function loadUserGroups(
   db: Db,
   tenantId: number,
@@ -201,25 +214,41 @@ export async function loadUserGroups(
 ): Promise<Map<string, { groupId: string; displayName: string }[]>> {
   const out = new Map<string, { groupId: string; displayName: string }[]>();
   if (userIds.length === 0) return out;
-  const rows = await db
-    .select({ userId: groupMembers.memberId, groupId: groups.id, displayName: groups.displayName })
-    .from(groupMembers)
-    .innerJoin(groups, and(eq(groups.tenantId, groupMembers.tenantId), eq(groups.id, groupMembers.groupId)))
-    .where(
-      and(
-        // Evaluated once before the loop: a tenant without groups skips the per-user index probes
-        // (about one row read per user on a page) for the price of reading its tenant row.
-        sql`EXISTS (SELECT 1 FROM ${tenants} WHERE ${tenants.id} = ${tenantId} AND ${tenants.groupCount} > 0)`,
-        eq(groupMembers.tenantId, tenantId),
-        sql`${groupMembers.memberId} IN (SELECT value FROM json_each(${idList(userIds)}))`,
-      ),
-    )
-    .orderBy(asc(groups.displayNameKey), asc(groups.id))
-    .all();
-  for (const row of rows) {
-    let list = out.get(row.userId);
-    if (!list) out.set(row.userId, (list = []));
-    list.push({ groupId: row.groupId, displayName: row.displayName });
+  // Evaluated once per statement: a tenant without groups skips the index probes for one tenant row.
+  const tenantHasGroups = sql`EXISTS (SELECT 1 FROM ${tenants} WHERE ${tenants.id} = ${tenantId} AND ${tenants.groupCount} > 0)`;
+  const membershipQueries = chunks([...new Set(userIds)], IDS_PER_STATEMENT).map((ids) =>
+    db
+      .select({ userId: groupMembers.memberId, groupId: groupMembers.groupId })
+      .from(groupMembers)
+      .where(and(tenantHasGroups, eq(groupMembers.tenantId, tenantId), inArray(groupMembers.memberId, ids))),
+  );
+  const [first, ...rest] = membershipQueries;
+  if (!first) return out;
+  const memberships = (await db.batch([first, ...rest])).flat();
+  if (memberships.length === 0) return out;
+
+  const groupIds = [...new Set(memberships.map((m) => m.groupId))];
+  const nameQueries = chunks(groupIds, IDS_PER_STATEMENT).map((ids) =>
+    db
+      .select({ id: groups.id, displayName: groups.displayName, key: groups.displayNameKey })
+      .from(groups)
+      .where(and(eq(groups.tenantId, tenantId), inArray(groups.id, ids))),
+  );
+  const [firstNames, ...restNames] = nameQueries;
+  const names = new Map((firstNames ? (await db.batch([firstNames, ...restNames])).flat() : []).map((g) => [g.id, g]));
+
+  for (const { userId, groupId } of memberships) {
+    const group = names.get(groupId);
+    if (!group) continue;
+    let list = out.get(userId);
+    if (!list) out.set(userId, (list = []));
+    list.push({ groupId, displayName: group.displayName });
   }
+  const order = (a: { groupId: string }, b: { groupId: string }) => {
+    const ka = names.get(a.groupId)!.key;
+    const kb = names.get(b.groupId)!.key;
+    return ka < kb ? -1 : ka > kb ? 1 : a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0;
+  };
+  for (const list of out.values()) list.sort(order);
   return out;
 }

@@ -119,7 +119,7 @@ describe("rfc9865 cursor paging", () => {
   it("sorted by an attribute every user shares (meta.created), cursors still walk each user once at a flat cost", async () => {
     const { seen, costs } = await walk("sortBy=meta.created", 1000);
     expect(seen).toEqual(expected);
-    expect(Math.max(...costs)).toBeLessThanOrEqual(1000 + FEW);
+    expect(Math.max(...costs)).toBeLessThanOrEqual(1000 + FEW + Math.ceil(1000 / 90)); // + a tenant-row check per 90 ids in the groups lookup
   }, 30_000);
 
   it("a user deleted between two pages is neither skipped over nor repeated by the rest of the walk", async () => {

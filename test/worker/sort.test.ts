@@ -200,7 +200,8 @@ describe("sorted paging cost in a 30,000-user tenant", () => {
       body = next.body;
     }
     expect(seen).toEqual(expectedByExternalId);
-    expect(worst).toBeLessThanOrEqual(700 + 10);
+    // + one tenant-row check per statement of 90 ids that looks up the page's groups (src/storage/group-members.ts).
+    expect(worst).toBeLessThanOrEqual(700 + 10 + Math.ceil(700 / 90));
   }, 30_000);
 
   it(`startIndex reaches ${MAX_SKIP} results from either end of a sorted list; deeper is a 400 tooMany pointing to cursors`, async () => {
