@@ -6,7 +6,7 @@ export default defineConfig(async () => {
   return {
     test: {
       // Request log lines only for failing tests: a passing run would print one per request (thousands).
-      silent: "passed-only",
+      silent: "passed-only" as const,
       projects: [
         {
           // The worker, its routes and its storage: run inside workerd against real D1 and KV bindings.
