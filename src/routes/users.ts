@@ -116,6 +116,10 @@ async function modifyUser(
     const current = await requireUser(c, id);
     checkIfMatch(c.req.raw, current.version);
     const write = await change(current);
+    // Entra re-sends unchanged attributes on every sync cycle, and clients retry: a write that changes
+    // nothing keeps the stored version and costs no D1 write. (Stored data is normalizer output, so equal
+    // resources serialise equally.)
+    if (write.passwordHash === undefined && JSON.stringify(write.data) === JSON.stringify(current.data)) return current;
     const updated = await updateUser(c.var.db, c.var.auth.tenant.id, current, write);
     if (updated) return updated;
     if (c.req.header("If-Match") !== undefined) {

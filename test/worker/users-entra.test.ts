@@ -136,6 +136,18 @@ describe("entra: user provisioning", () => {
     expect((await stored(user.id)).external_id).toBe("ext-changed");
   });
 
+  it("entra: a repeated PATCH that changes nothing keeps the version and writes no row", async () => {
+    const user = await entraCreate("repeat");
+    const first = await patch(user.id, [{ op: "Replace", path: "displayName", value: "Same" }]);
+    expect(first.status).toBe(200);
+    const again = await patch(user.id, [{ op: "Replace", path: "displayName", value: "Same" }]);
+    expect(again.status).toBe(200);
+    expect(again.headers.get("ETag")).toBe(first.headers.get("ETag"));
+    expect(again.headers.get("Server-Timing")).toMatch(/rows_written=0 /);
+    const changed = await patch(user.id, [{ op: "Replace", path: "displayName", value: "Different" }]);
+    expect(changed.headers.get("ETag")).not.toBe(first.headers.get("ETag"));
+  });
+
   it("entra: soft delete (active False) then DELETE", async () => {
     const user = await entraCreate("bye");
     await patch(user.id, [{ op: "Replace", path: "active", value: "False" }]);
