@@ -6,10 +6,10 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { ScimError, conflict } from "../scim/errors.ts";
 import { foldKey } from "../scim/fold.ts";
 import type { Db } from "./db.ts";
-import { isGuardFailure, isUniqueViolation } from "./errors.ts";
+import { isUniqueViolation } from "./errors.ts";
 import { memberStatements, removeFromAllGroups, type ResolvedDelta } from "./group-members.ts";
 import { GROUP_INDEXED_ATTRIBUTES } from "./group-filter-sql.ts";
-import { requirePreviousChange } from "./guard.ts";
+import { guardedBatch, requirePreviousChange } from "./guard.ts";
 import type { SortColumn } from "./keyset.ts";
 import { runList, storedFromRaw, type ListQuery, type ListTable, type RawRow } from "./list-plan.ts";
 import { GROUPS_TREE } from "./position-tree.ts";
@@ -142,9 +142,9 @@ export async function updateGroup(db: Db, tenantId: number, current: StoredGroup
   const columns = stored !== undefined ? indexedColumns(stored) : undefined;
   const here = and(eq(groups.tenantId, tenantId), eq(groups.seq, current.seq));
   const versionCheck = write.data !== undefined || write.pinned === true;
-  let results: unknown[];
+  let results: unknown[] | null;
   try {
-    results = await db.batch([
+    results = await guardedBatch(db, [
       db
         .update(groups)
         .set({ ...(columns ?? {}), updatedAt: now, version: sql`${groups.version} + 1` })
@@ -155,9 +155,9 @@ export async function updateGroup(db: Db, tenantId: number, current: StoredGroup
     ]);
   } catch (error) {
     if (columns !== undefined && isUniqueViolation(error, "groups.display_name_key")) throw displayNameTaken(columns.displayName);
-    if (isGuardFailure(error)) return null;
     throw error;
   }
+  if (!results) return null;
   const counted = results.at(-1) as { memberCount: number; version: number }[] | undefined;
   return {
     seq: current.seq,
@@ -174,19 +174,14 @@ export async function updateGroup(db: Db, tenantId: number, current: StoredGroup
 export async function deleteGroup(db: Db, tenantId: number, id: string): Promise<boolean> {
   const current = await getGroup(db, tenantId, id);
   if (!current) return false;
-  try {
-    await db.batch([
-      db.delete(groups).where(and(eq(groups.tenantId, tenantId), eq(groups.seq, current.seq))),
-      requirePreviousChange(db),
-      db.update(tenants).set({ groupCount: sql`${tenants.groupCount} - 1` }).where(eq(tenants.id, tenantId)),
-      db.delete(groupMembers).where(and(eq(groupMembers.tenantId, tenantId), eq(groupMembers.groupId, id))),
-      ...removeFromAllGroups(db, tenantId, id, new Date().toISOString()),
-    ]);
-  } catch (error) {
-    if (isGuardFailure(error)) return false;
-    throw error;
-  }
-  return true;
+  const deleted = await guardedBatch(db, [
+    db.delete(groups).where(and(eq(groups.tenantId, tenantId), eq(groups.seq, current.seq))),
+    requirePreviousChange(db),
+    db.update(tenants).set({ groupCount: sql`${tenants.groupCount} - 1` }).where(eq(tenants.id, tenantId)),
+    db.delete(groupMembers).where(and(eq(groupMembers.tenantId, tenantId), eq(groupMembers.groupId, id))),
+    ...removeFromAllGroups(db, tenantId, id, new Date().toISOString()),
+  ]);
+  return deleted !== null;
 }
 
 /** sortBy attribute (canonical) → indexed column; nullable columns sort their missing values last. */

@@ -4,9 +4,9 @@ import { and, eq, sql } from "drizzle-orm";
 import { ScimError, conflict } from "../scim/errors.ts";
 import { foldKey } from "../scim/fold.ts";
 import type { Db } from "./db.ts";
-import { isGuardFailure, isUniqueViolation } from "./errors.ts";
+import { isUniqueViolation } from "./errors.ts";
 import { removeFromAllGroups } from "./group-members.ts";
-import { requirePreviousChange } from "./guard.ts";
+import { guardedBatch, requirePreviousChange } from "./guard.ts";
 import type { SortColumn } from "./keyset.ts";
 import { runList, storedFromRaw, type ListQuery, type ListTable } from "./list-plan.ts";
 import { USERS_TREE } from "./position-tree.ts";
@@ -134,7 +134,7 @@ export async function updateUser(db: Db, tenantId: number, current: StoredUser, 
   const columns = indexedColumns(write.data);
   const version = current.version + 1;
   try {
-    await db.batch([
+    const applied = await guardedBatch(db, [
       db
         .update(users)
         .set({
@@ -150,9 +150,9 @@ export async function updateUser(db: Db, tenantId: number, current: StoredUser, 
         db.insert(userEmails).values({ tenantId, userSeq: current.seq, valueKey: e.value, type: e.type, primary: e.primary }),
       ),
     ]);
+    if (!applied) return null;
   } catch (error) {
     if (isUniqueViolation(error, "users.user_name_key")) throw userNameTaken(columns.userName);
-    if (isGuardFailure(error)) return null;
     throw error;
   }
   return { seq: current.seq, id: current.id, createdAt: current.createdAt, updatedAt: now, version, data: write.data };
@@ -162,19 +162,14 @@ export async function updateUser(db: Db, tenantId: number, current: StoredUser, 
 export async function deleteUser(db: Db, tenantId: number, id: string): Promise<boolean> {
   const current = await getUser(db, tenantId, id);
   if (!current) return false;
-  try {
-    await db.batch([
-      db.delete(users).where(and(eq(users.tenantId, tenantId), eq(users.seq, current.seq))),
-      requirePreviousChange(db),
-      db.delete(userEmails).where(and(eq(userEmails.tenantId, tenantId), eq(userEmails.userSeq, current.seq))),
-      db.update(tenants).set({ userCount: sql`${tenants.userCount} - 1` }).where(eq(tenants.id, tenantId)),
-      ...removeFromAllGroups(db, tenantId, id, new Date().toISOString()),
-    ]);
-  } catch (error) {
-    if (isGuardFailure(error)) return false;
-    throw error;
-  }
-  return true;
+  const deleted = await guardedBatch(db, [
+    db.delete(users).where(and(eq(users.tenantId, tenantId), eq(users.seq, current.seq))),
+    requirePreviousChange(db),
+    db.delete(userEmails).where(and(eq(userEmails.tenantId, tenantId), eq(userEmails.userSeq, current.seq))),
+    db.update(tenants).set({ userCount: sql`${tenants.userCount} - 1` }).where(eq(tenants.id, tenantId)),
+    ...removeFromAllGroups(db, tenantId, id, new Date().toISOString()),
+  ]);
+  return deleted !== null;
 }
 
 /** sortBy attribute (canonical) → indexed column; nullable columns sort their missing values last. */
