@@ -260,11 +260,14 @@ function projectComplex(def: AttributeDef, value: unknown, include: Exclude<Incl
     }
     return Object.keys(out).length > 0 ? out : undefined;
   };
-  if (Array.isArray(value)) {
-    const elements = value.map(one).filter((e) => e !== undefined);
-    return elements.length > 0 ? elements : undefined;
-  }
-  return one(value);
+  return eachValue(value, one);
+}
+
+/** Projects a single value, or each element of a multi-valued one; an empty result is absent. */
+function eachValue(value: unknown, one: (element: unknown) => unknown): unknown {
+  if (!Array.isArray(value)) return one(value);
+  const elements = value.map(one).filter((e) => e !== undefined);
+  return elements.length > 0 ? elements : undefined;
 }
 
 /** An attribute of an unknown extension: no `returned` characteristic, so default; sub-names match exactly. */
@@ -283,10 +286,6 @@ function projectUntyped(value: unknown, include: Inclusion, exclude: AttrPick | 
     }
     return Object.keys(out).length > 0 ? out : undefined;
   };
-  if (Array.isArray(value)) {
-    const elements = value.map(one).filter((e) => e !== undefined);
-    return elements.length > 0 ? elements : undefined;
-  }
-  return one(value);
+  return eachValue(value, one);
 }
 
