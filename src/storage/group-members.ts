@@ -7,7 +7,8 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { badRequest } from "../scim/errors.ts";
 import type { Db } from "./db.ts";
 import type { MemberDelta, MemberType } from "./group-delta.ts";
-import { groupMembers, groups, tenants, users, writeGuard } from "./schema.ts";
+import { groupMembers, groups, users, writeGuard } from "./schema.ts";
+import { Statement } from "./statement.ts";
 
 /** A delta whose added members have been checked to exist, each with its type. */
 export interface ResolvedDelta {
@@ -193,7 +194,7 @@ export async function loadMembers(db: Db, tenantId: number, groupIds: string[]):
   return out;
 }
 
-/** Ids per statement when bound one by one: D1 allows 100 bound parameters, two go to the tenant. */
+/** Ids per statement when bound one by one: D1 allows 100 bound parameters, one goes to the tenant. */
 const IDS_PER_STATEMENT = 90;
 
 function chunks<T>(items: T[], size: number): T[][] {
@@ -203,9 +204,27 @@ function chunks<T>(items: T[], size: number): T[][] {
 }
 
 /**
+ * One statement for the memberships of up to IDS_PER_STATEMENT users: each id is a VALUES row (not billed as
+ * a read, unlike a json_each row or an IN list's probe table) and its group ids come from one seek of the
+ * covering member index. Measured: 3 rows read for a user in 2 groups (its 2 entries and the one that ends
+ * the seek), against 4 with `member_id IN (...)`.
+ */
+function membershipStatement(db: Db, tenantId: number, userIds: string[]): D1PreparedStatement {
+  const statement = new Statement();
+  const tenant = statement.bind(tenantId);
+  const rows = userIds.map((id) => `(${statement.bind(id)})`).join(", ");
+  // The tenant's group count is read once per statement: a tenant without groups skips the seeks.
+  const text = `SELECT v.column1 AS user_id,
+      (SELECT json_group_array(gm.group_id) FROM group_members AS gm WHERE gm.tenant_id = ${tenant} AND gm.member_id = v.column1) AS group_ids
+    FROM (VALUES ${rows}) AS v
+    WHERE EXISTS (SELECT 1 FROM tenants WHERE id = ${tenant} AND group_count > 0)`;
+  return db.$client.prepare(text).bind(...statement.params);
+}
+
+/**
  * Direct groups of the given users (the User `groups` attribute), ordered by group name. Two round trips,
- * priced for D1: memberships come from the covering member index with the ids bound one by one (rows of a
- * json_each list are billed as reads too), then each distinct group's name is read once, not once per member.
+ * priced for D1: each user's memberships from one seek of the covering member index, then each distinct
+ * group's name once, not once per member.
  */
 export async function loadUserGroups(
   db: Db,
@@ -214,17 +233,14 @@ export async function loadUserGroups(
 ): Promise<Map<string, { groupId: string; displayName: string }[]>> {
   const out = new Map<string, { groupId: string; displayName: string }[]>();
   if (userIds.length === 0) return out;
-  // Evaluated once per statement: a tenant without groups skips the index probes for one tenant row.
-  const tenantHasGroups = sql`EXISTS (SELECT 1 FROM ${tenants} WHERE ${tenants.id} = ${tenantId} AND ${tenants.groupCount} > 0)`;
-  const membershipQueries = chunks([...new Set(userIds)], IDS_PER_STATEMENT).map((ids) =>
-    db
-      .select({ userId: groupMembers.memberId, groupId: groupMembers.groupId })
-      .from(groupMembers)
-      .where(and(tenantHasGroups, eq(groupMembers.tenantId, tenantId), inArray(groupMembers.memberId, ids))),
-  );
-  const [first, ...rest] = membershipQueries;
-  if (!first) return out;
-  const memberships = (await db.batch([first, ...rest])).flat();
+  const statements = chunks([...new Set(userIds)], IDS_PER_STATEMENT).map((ids) => membershipStatement(db, tenantId, ids));
+  const results = await db.$client.batch<{ user_id: string; group_ids: string }>(statements);
+  const memberships: { userId: string; groupId: string }[] = [];
+  for (const result of results) {
+    for (const row of result.results) {
+      for (const groupId of JSON.parse(row.group_ids) as string[]) memberships.push({ userId: row.user_id, groupId });
+    }
+  }
   if (memberships.length === 0) return out;
 
   const groupIds = [...new Set(memberships.map((m) => m.groupId))];
