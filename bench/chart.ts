@@ -4,8 +4,8 @@
 import { OPS, type OpInfo } from "./ops.ts";
 import type { BenchReport, OpRow } from "./report.ts";
 
-const CHARTED: readonly OpInfo[] = [OPS.lookupHit, OPS.get, OPS.count, OPS.firstPage, OPS.lastPage, OPS.oktaAdd];
-const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"];
+const CHARTED: readonly OpInfo[] = [OPS.lookupHit, OPS.get, OPS.count, OPS.firstPage, OPS.lastPage, OPS.firstPageBare, OPS.oktaAdd];
+const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#17becf", "#8c564b"];
 
 const PANEL_W = 440;
 const PANEL_H = 300;

@@ -101,9 +101,11 @@ export async function runWorkload(t: TenantRun, options: WorkloadOptions): Promi
     await client.call(OPS.count.name, "GET", "/Users?count=0");
   });
 
-  await phase("list: first and last page", budget({ iterations: fewer }), async (client, k) => {
-    if (k % 2 === 0) await client.call(OPS.firstPage.name, "GET", `/Users?startIndex=1&count=${PAGE}`);
-    else await client.call(OPS.lastPage.name, "GET", `/Users?startIndex=${lastStart}&count=${PAGE}`);
+  // Four variants (first/last page, with and without groups), as many of each as the other phases run.
+  await phase("list: first and last page", budget({ iterations: fewer * 2 }), async (client, k) => {
+    const bare = k % 4 >= 2 ? "&excludedAttributes=groups" : "";
+    const op = k % 2 === 0 ? (bare ? OPS.firstPageBare : OPS.firstPage) : bare ? OPS.lastPageBare : OPS.lastPage;
+    await client.call(op.name, "GET", `/Users?startIndex=${k % 2 === 0 ? 1 : lastStart}&count=${PAGE}${bare}`);
   });
 
   const walk = await importWalk(t.baseUrl, t.token, totalUsers, options.walkPages, ops);

@@ -17,6 +17,12 @@ import { badRequest, notFound } from "../scim/errors.ts";
 const USER_COLUMNS = "seq, id, created_at, updated_at, version, data";
 const GROUP_COLUMNS = "seq, id, created_at, updated_at, version, member_count, data";
 
+function pageWithGroups(order: "ASC" | "DESC"): string {
+  return `WITH page AS (SELECT ${USER_COLUMNS} FROM users WHERE tenant_id = ?1 ORDER BY seq ${order} LIMIT ?2)
+    SELECT page.*, (SELECT json_group_array(gm.group_id) FROM group_members AS gm WHERE gm.tenant_id = ?1 AND gm.member_id = page.id) AS group_ids
+    FROM page`;
+}
+
 /** Each floor: one statement; `?1` = tenant id, `?2`.. = the request's `params` in order. */
 const FLOORS: Record<string, { sql: string; params: number }> = {
   "user-by-username": { sql: `SELECT ${USER_COLUMNS} FROM users WHERE tenant_id = ?1 AND user_name_key = ?2`, params: 1 },
@@ -24,6 +30,10 @@ const FLOORS: Record<string, { sql: string; params: number }> = {
   "users-first-page": { sql: `SELECT ${USER_COLUMNS} FROM users WHERE tenant_id = ?1 ORDER BY seq LIMIT ?2`, params: 1 },
   // The last page of a walk reads the last `count` rows: the same rows, reached from the other end.
   "users-last-page": { sql: `SELECT ${USER_COLUMNS} FROM users WHERE tenant_id = ?1 ORDER BY seq DESC LIMIT ?2`, params: 1 },
+  // The same pages with what a User response carries besides its row: each user's group ids, from one seek
+  // of the member index per user. (Group names come on top, once per distinct group.)
+  "users-first-page-groups": { sql: pageWithGroups("ASC"), params: 1 },
+  "users-last-page-groups": { sql: pageWithGroups("DESC"), params: 1 },
   "users-count": { sql: "SELECT user_count FROM tenants WHERE id = ?1", params: 0 },
   "user-insert": {
     sql: "INSERT INTO users (tenant_id, id, user_name, user_name_key, created_at, updated_at, data) VALUES (?1, ?2, ?3, ?3, ?4, ?4, '{}')",
