@@ -43,9 +43,10 @@ function render(c: Ctx, user: StoredUser): Record<string, unknown> {
   return renderResource(user, "User", location(c, user.id));
 }
 
-async function respondWithUser(c: Ctx, user: StoredUser, status: number, extraHeaders: Record<string, string> = {}): Promise<Response> {
+async function respondWithUser(c: Ctx, user: StoredUser, status: number, extraHeaders: Record<string, string> = {}, created = false): Promise<Response> {
   const options = projection(c);
-  const withGroups = await withUserGroups(c, [user], options);
+  // A user this request created is in no group yet (its id was unknown until now), so there is nothing to read.
+  const withGroups = created ? (u: StoredUser) => u : await withUserGroups(c, [user], options);
   const body = projectResource(render(c, withGroups(user)), USER_RESOURCE, options);
   return scimJson(body, status, { ETag: etag(user.version), ...extraHeaders });
 }
@@ -96,7 +97,7 @@ usersRoutes.post("/Users", async (c) => {
   const write = await prepareWrite(c, await readJsonObject(c.req.raw));
   if (write.data.active === undefined) write.data.active = true;
   const user = await createUser(c.var.db, c.var.auth.tenant.id, write);
-  return respondWithUser(c, user, 201, { Location: location(c, user.id) });
+  return respondWithUser(c, user, 201, { Location: location(c, user.id) }, true);
 });
 allowOnly(usersRoutes, "/Users", ["GET", "POST"]);
 

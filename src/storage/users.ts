@@ -85,8 +85,9 @@ export async function createUser(db: Db, tenantId: number, write: UserWrite): Pr
   const columns = indexedColumns(write.data);
   const seqOf = sql`(SELECT ${users.seq} FROM ${users} WHERE ${users.tenantId} = ${tenantId} AND ${users.id} = ${id})`;
   const emails = emailRows(write.data);
+  let inserted: { seq: number }[];
   try {
-    await db.batch([
+    [inserted] = await db.batch([
       db.insert(users).values({
         tenantId,
         id,
@@ -98,7 +99,7 @@ export async function createUser(db: Db, tenantId: number, write: UserWrite): Pr
         // Set here rather than by the users_assign_ordinal trigger: it saves the trigger's second write of
         // the row and of the tenant (3 rows written per create, measured).
         ordinal: sql`(SELECT ${tenants.userOrdinalNext} FROM ${tenants} WHERE ${tenants.id} = ${tenantId})`,
-      }),
+      }).returning({ seq: users.seq }),
       db
         .update(tenants)
         .set({ userCount: sql`${tenants.userCount} + 1`, userOrdinalNext: sql`${tenants.userOrdinalNext} + 1` })
@@ -111,9 +112,10 @@ export async function createUser(db: Db, tenantId: number, write: UserWrite): Pr
     if (isUniqueViolation(error, "users.user_name_key")) throw userNameTaken(columns.userName);
     throw error;
   }
-  const created = await getUser(db, tenantId, id);
-  if (!created) throw new Error("created user not found");
-  return created;
+  // RETURNING gives the one column the database chose; the rest is what was written, so no read-back.
+  const seq = inserted[0]?.seq;
+  if (seq === undefined) throw new Error("created user not found");
+  return { seq, id, createdAt: now, updatedAt: now, version: 1, data: write.data };
 }
 
 export async function getUser(db: Db, tenantId: number, id: string): Promise<StoredUser | null> {
