@@ -1,5 +1,5 @@
 // Entry point of `npm run load`: 20 tenants x 25 requests/s of mixed Okta/Entra traffic for two minutes
-// against local workerd (wrangler dev, loopback only), then every resource read back. Exit status 0 only
+// against local workerd (Miniflare in this process, loopback only), then every resource read back. Exit status 0 only
 // with zero 5xx, zero unexpected answers, zero lost writes, and the rate held. Flags: bench/load/args.ts.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,7 +13,8 @@ import { Rng, TenantModel } from "./load/model.ts";
 import { buildReport } from "./load/report.ts";
 import { provision } from "./load/setup.ts";
 import { verifyTenant, type Verification } from "./load/verify.ts";
-import { bundleWorker, freePort, startServer, type RunningServer } from "./server.ts";
+import { bundleWorker, freePort, type RunningServer } from "./server.ts";
+import { startWorkerd } from "./workerd.ts";
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -26,10 +27,7 @@ await runEntryPoint(async () => {
   const persistTo = join(dir, "state");
   mkdirSync(persistTo);
   let server: RunningServer | undefined;
-  const onSignal = () => {
-    server?.kill();
-    process.exit(130);
-  };
+  const onSignal = () => void (server?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
@@ -37,7 +35,7 @@ await runEntryPoint(async () => {
     log("bundling the worker and issuing keys");
     const [bundle, tenants] = await Promise.all([bundleWorker(join(dir, "bundle")), provision(persistTo, options.tenants, log)]);
     // The repository's own wrangler.toml: the production rate limits are part of what is tested.
-    server = await startServer({ bundle, config: join(REPO_ROOT, "wrangler.toml"), persistTo, port: await freePort(), logFile: join(dir, "wrangler.log") });
+    server = await startWorkerd({ bundle, config: join(REPO_ROOT, "wrangler.toml"), persistTo, port: await freePort(), logFile: join(dir, "worker.log") });
     log(`serving at ${server.origin}; holding the load for ${options.seconds}s`);
 
     const models = tenants.map((t, i) => new TenantModel(t.slug, t.token, new Rng(options.seed * 7919 + i)));

@@ -64,14 +64,18 @@ function tail(logFile: string): string {
   }
 }
 
-export async function startServer(options: {
+/** What a served worker needs: the bundle, its bindings' config, its local state, where to listen and log. */
+export interface ServerOptions {
   bundle: string;
   /** The wrangler config to run with (config.ts: the repo's, rate limits raised). */
   config: string;
+  /** wrangler's --persist-to directory (state under v3/). */
   persistTo: string;
   port: number;
   logFile: string;
-}): Promise<RunningServer> {
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const origin = `http://127.0.0.1:${options.port}`;
   const inspectorPort = await freePort();
   const command = wranglerCommand([

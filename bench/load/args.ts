@@ -19,7 +19,7 @@ export interface LoadOptions {
 
 export const LOAD_USAGE = `Usage: npm run load -- [--seconds 120] [--tenants 20] [--rps 25] [--max-in-flight 10] [--seed 1] [--keep-state]
 
-Starts wrangler dev (loopback only) on a throwaway state with the real wrangler.toml (rate limits included),
+Serves the worker with workerd (Miniflare, loopback only) on a throwaway state with the real wrangler.toml (rate limits included),
 issues one key per tenant with the key CLI's createKey, holds mixed Okta/Entra traffic at --rps requests/s
 per tenant for --seconds, then reads every user and group back and compares it with every write that was
 acknowledged. Exit status 1 on any 5xx, unexpected status, lost write, or a rate it could not hold.`;
