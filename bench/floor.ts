@@ -28,9 +28,9 @@ export async function measureFloor(phases: PhaseRunner, t: FloorTenant, pageIter
     await call(client, "floor: read user count", []);
     await call(client, "floor: group by displayName (miss)", [`push ${t.runTag} floor ${k}`]);
   });
+  const pages = ["floor: first 100 users with their group ids", "floor: last 100 users with their group ids", "floor: first 100 users", "floor: last 100 users"] as const;
   await phases.run("floor: pages", phases.budget({ iterations: pageIterations * 2 }), async (client, k) => {
-    const names = ["floor: first 100 users with their group ids", "floor: last 100 users with their group ids", "floor: first 100 users", "floor: last 100 users"] as const;
-    await call(client, names[k % 4]!, [PAGE]);
+    await call(client, pages[k % pages.length]!, [PAGE]);
   });
   await phases.run("floor: writes", phases.budget(), async (client, k) => {
     const name = `floor-${t.runTag}-${k}`;

@@ -102,10 +102,16 @@ export async function runWorkload(t: TenantRun, options: WorkloadOptions): Promi
   });
 
   // Four variants (first/last page, with and without groups), as many of each as the other phases run.
+  const bare = "&excludedAttributes=groups";
+  const pages = [
+    [OPS.firstPage, `/Users?startIndex=1&count=${PAGE}`],
+    [OPS.lastPage, `/Users?startIndex=${lastStart}&count=${PAGE}`],
+    [OPS.firstPageBare, `/Users?startIndex=1&count=${PAGE}${bare}`],
+    [OPS.lastPageBare, `/Users?startIndex=${lastStart}&count=${PAGE}${bare}`],
+  ] as const;
   await phase("list: first and last page", budget({ iterations: fewer * 2 }), async (client, k) => {
-    const bare = k % 4 >= 2 ? "&excludedAttributes=groups" : "";
-    const op = k % 2 === 0 ? (bare ? OPS.firstPageBare : OPS.firstPage) : bare ? OPS.lastPageBare : OPS.lastPage;
-    await client.call(op.name, "GET", `/Users?startIndex=${k % 2 === 0 ? 1 : lastStart}&count=${PAGE}${bare}`);
+    const [op, path] = pages[k % pages.length]!;
+    await client.call(op.name, "GET", path);
   });
 
   const walk = await importWalk(t.baseUrl, t.token, totalUsers, options.walkPages, ops);
