@@ -1,8 +1,8 @@
 // Flags of `npm run bench`. Mistakes are usage errors (exit status 2) naming the flag, as in the key CLI.
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { usageError } from "../src/cli/errors.ts";
-import { REPO_ROOT } from "../src/cli/wrangler.ts";
+import { usageError } from "../tools/errors.ts";
+import { REPO_ROOT } from "../tools/wrangler.ts";
 
 export interface BenchOptions {
   /** Tenant sizes to measure, one tenant each, in one server run (ascending). */

@@ -4,7 +4,7 @@
 // runs and asks its binding on every request, so its cost stays in the figures.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT } from "../src/cli/wrangler.ts";
+import { REPO_ROOT } from "../tools/wrangler.ts";
 
 const TABLE_HEADER = /^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$/;
 const LIMIT = /(\blimit\s*=\s*)\d[\d_]*/;

@@ -1,5 +1,5 @@
 // The floor, measured in the same run as the workload: the same lookups and writes as one bare prepared D1
-// statement each (src/routes/bench-floor.ts), in the same worker, behind the same auth, metered the same way.
+// statement each (bench/worker/floor-routes.ts), in the same worker, behind the same auth, metered the same way.
 // Each floor runs at the concurrency of the operations it is the floor of, so their latencies compare too.
 // Every write is undone in the same iteration (insert then delete, delete then re-insert).
 import type { Client } from "./client.ts";

@@ -4,8 +4,8 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runEntryPoint } from "../src/cli/errors.ts";
-import { REPO_ROOT } from "../src/cli/wrangler.ts";
+import { runEntryPoint } from "../tools/errors.ts";
+import { REPO_ROOT } from "../tools/wrangler.ts";
 import { LOAD_USAGE, parseLoadArgs } from "./load/args.ts";
 import { Recorder, ScimClient } from "./load/client.ts";
 import { holdLoad } from "./load/driver.ts";
@@ -33,7 +33,7 @@ await runEntryPoint(async () => {
   try {
     log(`state: ${persistTo}`);
     log("bundling the worker and issuing keys");
-    const [bundle, tenants] = await Promise.all([bundleWorker(join(dir, "bundle")), provision(persistTo, options.tenants, log)]);
+    const [bundle, tenants] = await Promise.all([bundleWorker(join(dir, "bundle"), "deployed"), provision(persistTo, options.tenants, log)]);
     // The repository's own wrangler.toml: the production rate limits are part of what is tested.
     server = await startWorkerd({ bundle, config: join(REPO_ROOT, "wrangler.toml"), persistTo, port: await freePort(), logFile: join(dir, "worker.log") });
     log(`serving at ${server.origin}; holding the load for ${options.seconds}s`);

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { availableParallelism, freemem, loadavg, platform, release, totalmem } from "node:os";
 import { join } from "node:path";
-import { REPO_ROOT } from "../src/cli/wrangler.ts";
+import { REPO_ROOT } from "../tools/wrangler.ts";
 
 export interface Machine {
   cpuModel: string;

@@ -1,5 +1,5 @@
 // Every measured operation by name, with the floor it is compared with (a bare prepared D1 statement done
-// by src/routes/bench-floor.ts) and whether the "within a small constant of the floor" applies.
+// by bench/worker/floor-routes.ts) and whether the "within a small constant of the floor" applies.
 
 export interface OpInfo {
   name: string;

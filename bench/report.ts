@@ -162,7 +162,7 @@ export function markdownReport(report: BenchReport, chartFile: string | null): s
     "",
     "## Rows read against the floor",
     "",
-    `The floor is the same lookup or write as one bare prepared D1 statement in the same worker (src/routes/bench-floor.ts). within: ${WITHIN_FLOOR_RULE}.`,
+    `The floor is the same lookup or write as one bare prepared D1 statement in the same worker (bench/worker/floor-routes.ts). within: ${WITHIN_FLOOR_RULE}.`,
     "",
     floorCheckTable(report),
   ];

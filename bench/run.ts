@@ -4,7 +4,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { runEntryPoint } from "../src/cli/errors.ts";
+import { runEntryPoint } from "../tools/errors.ts";
 import { USAGE, parseBenchArgs, type BenchOptions } from "./args.ts";
 import { BENCH_RATE_LIMIT, writeBenchConfig } from "./config.ts";
 import { tenantSlug } from "./ids.ts";
@@ -69,7 +69,7 @@ async function bench(options: BenchOptions, command: string): Promise<void> {
   steps["keys and seeding"] = seconds(t);
 
   t = Date.now();
-  const bundle = await bundleWorker(join(dir, "bundle"));
+  const bundle = await bundleWorker(join(dir, "bundle"), "bench");
   const config = writeBenchConfig(dir);
   if (config.raised > 0) status(`config: ${config.raised} rate limits raised to ${BENCH_RATE_LIMIT.toLocaleString("en-US")}/min for the bench (${config.path})`);
   const port = options.port ?? (await freePort());

@@ -9,7 +9,7 @@
 import type { D1Database, D1PreparedStatement } from "@cloudflare/workers-types/index.ts";
 import { getPlatformProxy } from "wrangler";
 import { join } from "node:path";
-import { REPO_ROOT, wranglerEnv } from "../src/cli/wrangler.ts";
+import { REPO_ROOT, wranglerEnv } from "../tools/wrangler.ts";
 import {
   BIG_GROUP,
   SMALL_GROUPS,

@@ -1,12 +1,12 @@
-// The worker under test: `wrangler dev` on the bench's local state, with the D1 cost header and the floor
-// route switched on. It serves a bundle built once at the start (`wrangler deploy --dry-run`) rather than
+// The worker under test: `wrangler dev` on the bench's local state, serving the bench's worker entry (the app
+// plus the floor route) with the D1 cost header on. It serves a bundle built once at the start (`wrangler deploy --dry-run`) rather than
 // src/ itself: wrangler dev reloads on every source change, and other people edit src/ while a bench runs.
 import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { devPublicUrl, publicBaseUrl } from "../src/cli/config.ts";
-import { REPO_ROOT, runWrangler, wranglerCommand, wranglerEnv } from "../src/cli/wrangler.ts";
+import { devPublicUrl, publicBaseUrl } from "../tools/config.ts";
+import { REPO_ROOT, runWrangler, wranglerCommand, wranglerEnv } from "../tools/wrangler.ts";
 
 export interface RunningServer {
   /** http://127.0.0.1:PORT */
@@ -20,10 +20,14 @@ export interface RunningServer {
 const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 5_000;
 
+/** The deployed worker (load test), or the bench's worker with the floor statements (bench/worker/index.ts). */
+export type WorkerEntry = "deployed" | "bench";
+
 /** Bundles the worker as it is now into `outDir`; returns the entry file. */
-export async function bundleWorker(outDir: string): Promise<string> {
+export async function bundleWorker(outDir: string, entry: WorkerEntry): Promise<string> {
+  const script = entry === "bench" ? ["bench/worker/index.ts"] : [];
   // --env "": the top-level (local) config, said explicitly so wrangler does not warn about it.
-  await runWrangler(["deploy", "--dry-run", "--env", "", "--outdir", outDir]);
+  await runWrangler(["deploy", "--dry-run", ...script, "--env", "", "--outdir", outDir]);
   return join(outDir, "index.js");
 }
 
@@ -98,8 +102,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     "--show-interactive-dev-session=false",
     "--var",
     "EXPOSE_D1_COST:true",
-    "--var",
-    "BENCH_FLOOR:true",
     "--var",
     `PUBLIC_BASE_URL:${devPublicUrl(publicBaseUrl(null), options.port)}`,
   ]);

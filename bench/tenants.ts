@@ -1,13 +1,13 @@
-// One bench tenant per size, each with a key issued by the operator CLI's own code (src/cli/key-commands.ts)
+// One bench tenant per size, each with a key issued by the operator CLI's own code (tools/key-commands.ts)
 // and seeded once. What was done is written to bench-state.json in the state directory: tokens cannot be
 // shown again (only hashes are stored), and a later run with the same --persist-to skips straight to the
 // measurement.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { usageError } from "../src/cli/errors.ts";
-import { createKey } from "../src/cli/key-commands.ts";
-import { applyLocalMigrations, type Target } from "../src/cli/wrangler.ts";
+import { usageError } from "../tools/errors.ts";
+import { createKey } from "../tools/key-commands.ts";
+import { applyLocalMigrations, type Target } from "../tools/wrangler.ts";
 import { tenantSlug } from "./ids.ts";
 import { status } from "./progress.ts";
 import { hasUsers, openLocalBindings, seedTenant, type SeedResult } from "./seed.ts";

@@ -7,8 +7,8 @@ import { createWriteStream } from "node:fs";
 import { dirname, join } from "node:path";
 import { Log, LogLevel, Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
-import { devPublicUrl, publicBaseUrl } from "../src/cli/config.ts";
-import { wranglerEnv } from "../src/cli/wrangler.ts";
+import { devPublicUrl, publicBaseUrl } from "../tools/config.ts";
+import { wranglerEnv } from "../tools/wrangler.ts";
 import type { RunningServer, ServerOptions } from "./server.ts";
 
 /** Serves `options.bundle` with the top-level bindings and vars of `options.config`. */

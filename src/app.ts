@@ -7,42 +7,50 @@ import { routingPath } from "./http/paths.ts";
 import { limitFailedAuth, limitTenantRequests } from "./http/rate-limit.ts";
 import { requestLog } from "./http/request-log.ts";
 import { scimErrorResponse } from "./http/respond.ts";
-import { benchFloor } from "./routes/bench-floor.ts";
 import { discovery } from "./routes/discovery.ts";
 import { groupsRoutes } from "./routes/groups.ts";
 import { searchRoutes } from "./routes/search.ts";
 import { usersRoutes } from "./routes/users.ts";
 import { ScimError } from "./scim/errors.ts";
-import { meterD1 } from "./storage/d1-meter.ts";
-import { openDb } from "./storage/db.ts";
-import { isTransientD1Error, storageUnavailable } from "./storage/errors.ts";
+import { meterD1 } from "./storage/d1/meter.ts";
+import { openDb } from "./storage/d1/db.ts";
+import { isTransientD1Error, storageUnavailable } from "./storage/d1/errors.ts";
 
-export const app = new Hono<AppEnv>({ getPath: routingPath });
+/**
+ * The worker's Hono app. `extendScim` mounts extra routes behind the same auth and limits: the bench's worker
+ * entry (bench/worker/) adds its floor statements this way, so the deployed bundle carries none of them.
+ */
+export function createApp(extendScim?: (scim: Hono<AppEnv>) => void): Hono<AppEnv> {
+  const app = new Hono<AppEnv>({ getPath: routingPath });
 
-app.use("*", requestLog);
-app.use("*", async (c, next) => {
-  // Every query goes through the meter, so the log line (and Server-Timing) can say what the request cost.
-  const meter = meterD1(c.env.DB);
-  c.set("d1", meter);
-  c.set("db", openDb(meter.db));
-  checkDeclaredLength(c.req.raw);
-  await next();
-});
+  app.use("*", requestLog);
+  app.use("*", async (c, next) => {
+    // Every query goes through the meter, so the log line (and Server-Timing) can say what the request cost.
+    const meter = meterD1(c.env.DB);
+    c.set("d1", meter);
+    c.set("db", openDb(meter.db));
+    checkDeclaredLength(c.req.raw);
+    await next();
+  });
 
-const scim = new Hono<AppEnv>();
-// Failed-auth limits wrap auth (they count its 401s); the tenant limit needs the tenant auth found.
-scim.use("*", limitFailedAuth);
-scim.use("*", requireAuth);
-scim.use("*", limitTenantRequests);
-scim.route("/", discovery);
-scim.route("/", usersRoutes);
-scim.route("/", groupsRoutes);
-scim.route("/", searchRoutes);
-// Answers only with the var BENCH_FLOOR = "true" (npm run bench); a 404 like any unknown path otherwise.
-scim.route("/", benchFloor);
-app.route("/scim/v2", scim);
+  const scim = new Hono<AppEnv>();
+  // Failed-auth limits wrap auth (they count its 401s); the tenant limit needs the tenant auth found.
+  scim.use("*", limitFailedAuth);
+  scim.use("*", requireAuth);
+  scim.use("*", limitTenantRequests);
+  scim.route("/", discovery);
+  scim.route("/", usersRoutes);
+  scim.route("/", groupsRoutes);
+  scim.route("/", searchRoutes);
+  extendScim?.(scim);
+  app.route("/scim/v2", scim);
 
-app.notFound(() => scimErrorResponse(new ScimError(404, "No SCIM endpoint at this path.")));
+  app.notFound(() => scimErrorResponse(new ScimError(404, "No SCIM endpoint at this path.")));
+  app.onError(renderError);
+  return app;
+}
+
+export const app = createApp();
 
 /** An error and its causes for the log line; drizzle's bound parameters (user data) are left out. */
 function describeError(error: unknown): string {
@@ -64,5 +72,3 @@ export function renderError(error: Error, c: Context<AppEnv>): Response {
   if (isTransientD1Error(error)) return scimErrorResponse(storageUnavailable());
   return scimErrorResponse(new ScimError(500, "An internal error occurred. Quote the X-Request-Id when reporting it."));
 }
-
-app.onError(renderError);

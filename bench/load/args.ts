@@ -1,6 +1,6 @@
 // Flags of `npm run load`. Every loop the load test runs is bounded by these numbers and by time.
 import { parseArgs } from "node:util";
-import { usageError } from "../../src/cli/errors.ts";
+import { usageError } from "../../tools/errors.ts";
 
 export interface LoadOptions {
   /** How long the traffic is held. */

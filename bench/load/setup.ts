@@ -1,7 +1,7 @@
 // The load test's tenants: one key each, issued with the key CLI's own createKey (wrangler against the
 // throwaway state). One at a time: concurrent wrangler processes on one local state fail ("KV PUT failed: 500").
-import { createKey } from "../../src/cli/key-commands.ts";
-import { applyLocalMigrations, type Target } from "../../src/cli/wrangler.ts";
+import { createKey } from "../../tools/key-commands.ts";
+import { applyLocalMigrations, type Target } from "../../tools/wrangler.ts";
 
 export interface LoadTenant {
   slug: string;

@@ -3,8 +3,8 @@
 import { createMiddleware } from "hono/factory";
 import { constantTimeEqual, hashSecret, keyState, parseToken } from "../keys/token.ts";
 import { unauthorized } from "../scim/errors.ts";
-import { readKey } from "../storage/key-store.ts";
-import { findTenant } from "../storage/tenants.ts";
+import { readKey } from "../storage/repos/keys.ts";
+import { findTenant } from "../storage/repos/tenants.ts";
 import type { AppEnv } from "./context.ts";
 import { parseScimPath } from "./paths.ts";
 

@@ -1,7 +1,7 @@
 import type { Env } from "../env.ts";
-import type { D1Meter } from "../storage/d1-meter.ts";
-import type { Db } from "../storage/db.ts";
-import type { Tenant } from "../storage/tenants.ts";
+import type { D1Meter } from "../storage/d1/meter.ts";
+import type { Db } from "../storage/d1/db.ts";
+import type { Tenant } from "../storage/repos/tenants.ts";
 
 export interface AuthContext {
   tenant: Tenant;

@@ -14,8 +14,8 @@
 import { createMiddleware } from "hono/factory";
 import { parseToken } from "../keys/token.ts";
 import { ScimError } from "../scim/errors.ts";
-import { isKeyCached } from "../storage/key-store.ts";
-import { TtlCache } from "../storage/ttl-cache.ts";
+import { isKeyCached } from "../storage/repos/keys.ts";
+import { TtlCache } from "../util/ttl-cache.ts";
 import { readCredential } from "./auth.ts";
 import type { AppEnv } from "./context.ts";
 import { scimErrorResponse } from "./respond.ts";

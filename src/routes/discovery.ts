@@ -6,7 +6,7 @@ import { scimJson } from "../http/respond.ts";
 import { tenantBaseUrl } from "../http/urls.ts";
 import { findResourceType, findSchema, RESOURCE_TYPES, resourceTypeJson, schemaJson } from "../scim/discovery.ts";
 import { ScimError, notFound } from "../scim/errors.ts";
-import { listResponse } from "../scim/list.ts";
+import { listResponse } from "../scim/list-query.ts";
 import { ALL_SCHEMAS } from "../scim/schema/registry.ts";
 import { serviceProviderConfig } from "../scim/service-provider-config.ts";
 

@@ -9,19 +9,19 @@ import { checkIfMatch, notModified } from "../http/preconditions.ts";
 import { scimJson } from "../http/respond.ts";
 import { tenantBaseUrl } from "../http/urls.ts";
 import { ScimError, badRequest, notFound } from "../scim/errors.ts";
-import { parseListQuery } from "../scim/list.ts";
+import { parseListQuery } from "../scim/list-query.ts";
 import { etag, renderResource } from "../scim/meta.ts";
 import { applyPatch, parsePatchRequest } from "../scim/patch/index.ts";
 import { includesAttribute, parseAttributeList, projectResource, type ProjectionOptions } from "../scim/projection.ts";
 import { GROUP_RESOURCE, USER_RESOURCE } from "../scim/schema/registry.ts";
 import { parseSearchRequest } from "../scim/search.ts";
 import { normalizeResource } from "../scim/validate/resource.ts";
-import { emptyDelta, foldMemberOperations, isMembersOperation, replaceAllDelta, type MemberDelta } from "../storage/group-delta.ts";
-import { groupFilterSql } from "../storage/group-filter-sql.ts";
-import { loadMembers, loadUserGroups, resolveDelta, type MemberRow } from "../storage/group-members.ts";
-import { createGroup, deleteGroup, getGroup, GROUP_SORT_COLUMNS, listGroups, updateGroup, type GroupWrite, type StoredGroup } from "../storage/groups.ts";
-import type { StoredUser } from "../storage/users.ts";
-import { listEndpoint, type ListSource } from "./list.ts";
+import { emptyDelta, foldMemberOperations, isMembersOperation, replaceAllDelta, type MemberDelta } from "../scim/patch/group-delta.ts";
+import { groupFilterSql } from "../storage/filter/groups.ts";
+import { loadMembers, loadUserGroups, resolveDelta, type MemberRow } from "../storage/repos/group-members.ts";
+import { createGroup, deleteGroup, getGroup, GROUP_SORT_COLUMNS, listGroups, updateGroup, type GroupWrite, type StoredGroup } from "../storage/repos/groups.ts";
+import type { StoredUser } from "../storage/repos/users.ts";
+import { listEndpoint, type ListSource } from "./list-endpoint.ts";
 
 export const groupsRoutes = new Hono<AppEnv>();
 

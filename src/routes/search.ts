@@ -11,13 +11,13 @@ import { scimJson } from "../http/respond.ts";
 import { decodeCursor, encodeCursor, type Cursor, type CursorScope } from "../scim/cursor.ts";
 import { badRequest } from "../scim/errors.ts";
 import { parseFilter } from "../scim/filter/parse.ts";
-import { cursorListResponse, listResponse, type ListRequest } from "../scim/list.ts";
+import { cursorListResponse, listResponse, type ListRequest } from "../scim/list-query.ts";
 import { projectResource, type ProjectionOptions } from "../scim/projection.ts";
 import { parseSearchRequest, scopeFilter } from "../scim/search.ts";
-import { DEFAULT_ORDER } from "../storage/keyset.ts";
-import { positionOf, type ListResult, type RawRow } from "../storage/list-plan.ts";
+import { DEFAULT_ORDER } from "../storage/listing/keyset.ts";
+import { positionOf, type ListResult, type RawRow } from "../storage/listing/plan.ts";
 import { GROUPS_LIST } from "./groups.ts";
-import { nowSeconds, planFilter, runPlan, type Ctx, type ListPlan, type ListSource } from "./list.ts";
+import { nowSeconds, planFilter, runPlan, type Ctx, type ListPlan, type ListSource } from "./list-endpoint.ts";
 import { USERS_LIST } from "./users.ts";
 
 export const searchRoutes = new Hono<AppEnv>();

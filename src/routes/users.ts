@@ -7,7 +7,7 @@ import { checkIfMatch, notModified } from "../http/preconditions.ts";
 import { scimJson } from "../http/respond.ts";
 import { tenantBaseUrl } from "../http/urls.ts";
 import { ScimError, notFound } from "../scim/errors.ts";
-import { parseListQuery } from "../scim/list.ts";
+import { parseListQuery } from "../scim/list-query.ts";
 import { etag, renderResource } from "../scim/meta.ts";
 import { hashPassword } from "../scim/password.ts";
 import { applyPatch, parsePatchRequest } from "../scim/patch/index.ts";
@@ -16,10 +16,10 @@ import { parseSearchRequest } from "../scim/search.ts";
 import { ENTERPRISE_USER_SCHEMA } from "../scim/schema/core.ts";
 import { USER_RESOURCE } from "../scim/schema/registry.ts";
 import { normalizeResource } from "../scim/validate/resource.ts";
-import { userFilterSql } from "../storage/user-filter-sql.ts";
-import { createUser, deleteUser, getUser, listUsers, updateUser, USER_SORT_COLUMNS, type StoredUser } from "../storage/users.ts";
+import { userFilterSql } from "../storage/filter/users.ts";
+import { createUser, deleteUser, getUser, listUsers, updateUser, USER_SORT_COLUMNS, type StoredUser } from "../storage/repos/users.ts";
 import { withUserGroups } from "./groups.ts";
-import { listEndpoint, type ListSource } from "./list.ts";
+import { listEndpoint, type ListSource } from "./list-endpoint.ts";
 
 export const usersRoutes = new Hono<AppEnv>();
 

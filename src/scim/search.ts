@@ -4,7 +4,7 @@ import { ScimError, badRequest } from "./errors.ts";
 import type { AttrPath, Filter } from "./filter/ast.ts";
 import { printAttrPath } from "./filter/print.ts";
 import { resolveAttrPath } from "./filter/resolve.ts";
-import { parsePagination, type ListRequest, type RawParam } from "./list.ts";
+import { parsePagination, type ListRequest, type RawParam } from "./list-query.ts";
 import { SEARCH_REQUEST_SCHEMA } from "./schema/core.ts";
 import type { ResourceSchemas } from "./schema/registry.ts";
 import { parseSortOrder } from "./sort.ts";

@@ -1,6 +1,6 @@
 // RFC 7643 §5: what this server supports. Keep it true: clients configure themselves from it.
 import { CURSOR_TIMEOUT_SECONDS } from "./cursor.ts";
-import { DEFAULT_COUNT, MAX_COUNT } from "./list.ts";
+import { DEFAULT_COUNT, MAX_COUNT } from "./list-query.ts";
 
 export const SERVICE_PROVIDER_CONFIG_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
 

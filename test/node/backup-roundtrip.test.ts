@@ -6,8 +6,8 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { Target } from "../../src/cli/wrangler.ts";
-import { exportDatabase, restore, snapshot } from "../../scripts/d1-backup.ts";
+import type { Target } from "../../tools/wrangler.ts";
+import { exportDatabase, restore, snapshot } from "../../tools/d1-backup.ts";
 import { bearer, freePort, runKeys, startWranglerDev, stopGroup, tempDir, waitUntilServing, type Background } from "./helpers.ts";
 
 const USER = "urn:ietf:params:scim:schemas:core:2.0:User";

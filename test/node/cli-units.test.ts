@@ -2,10 +2,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { parseDevArgs, parseKeysArgs } from "../../src/cli/args.ts";
-import { baseUrls, devPublicUrl, publicBaseUrl, readPublicBaseUrl } from "../../src/cli/config.ts";
-import { CliError } from "../../src/cli/errors.ts";
-import { sqlNullableString, sqlString } from "../../src/cli/sql.ts";
+import { parseDevArgs, parseKeysArgs } from "../../tools/args.ts";
+import { baseUrls, devPublicUrl, publicBaseUrl, readPublicBaseUrl } from "../../tools/config.ts";
+import { CliError } from "../../tools/errors.ts";
+import { sqlNullableString, sqlString } from "../../tools/sql.ts";
 import { REPO_ROOT } from "./helpers.ts";
 
 function usageFailure(parse: () => unknown): string {

@@ -35,7 +35,7 @@ function run(args: string[]): Promise<RunResult> {
 
 /** `npm run keys -- ...args` without npm in between. */
 export function runKeys(args: string[]): Promise<RunResult> {
-  return run([...STRIP_TYPES, "src/cli/keys.ts", ...args]);
+  return run([...STRIP_TYPES, "tools/keys.ts", ...args]);
 }
 
 /** wrangler itself, to inspect state independently of the code under test. */
@@ -96,7 +96,7 @@ export function startWranglerDev(port: number, persistTo: string): Background {
 }
 
 export function startDevCommand(port: number, persistTo: string): Background {
-  return startInGroup([...STRIP_TYPES, "src/cli/dev.ts", "--port", String(port), "--persist-to", persistTo]);
+  return startInGroup([...STRIP_TYPES, "tools/dev.ts", "--port", String(port), "--persist-to", persistTo]);
 }
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | null>, background: Background, timeoutMs = 50_000): Promise<T> {

@@ -3,7 +3,7 @@
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { KeyView } from "../../src/cli/key-commands.ts";
+import type { KeyView } from "../../tools/key-commands.ts";
 import { keyRecordSchema } from "../../src/keys/token.ts";
 import {
   basic,

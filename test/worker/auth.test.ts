@@ -2,7 +2,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { hashSecret, kvKeyName, parseToken } from "../../src/keys/token.ts";
-import { clearKeyCache, writeKey } from "../../src/storage/key-store.ts";
+import { clearKeyCache, writeKey } from "../../src/storage/repos/keys.ts";
 import { call, expectScimError, issueKey } from "./helpers.ts";
 
 const SPC = "/scim/v2/ServiceProviderConfig";

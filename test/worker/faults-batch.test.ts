@@ -4,8 +4,8 @@
 // statements of that batch were rolled back with it, through the HTTP API and through the storage functions.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { openDb } from "../../src/storage/db.ts";
-import { getUser, updateUser } from "../../src/storage/users.ts";
+import { openDb } from "../../src/storage/d1/db.ts";
+import { getUser, updateUser } from "../../src/storage/repos/users.ts";
 import { call, expectScimError, issueKey, json } from "./helpers.ts";
 
 const USER = "urn:ietf:params:scim:schemas:core:2.0:User";

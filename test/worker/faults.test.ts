@@ -9,7 +9,7 @@ import { Hono } from "hono";
 import { beforeAll, describe, expect, it } from "vitest";
 import { renderError } from "../../src/app.ts";
 import type { AppEnv } from "../../src/http/context.ts";
-import { TRANSIENT_D1_MESSAGES, isTransientD1Error } from "../../src/storage/errors.ts";
+import { TRANSIENT_D1_MESSAGES, isTransientD1Error } from "../../src/storage/d1/errors.ts";
 import { call, expectScimError, issueKey } from "./helpers.ts";
 
 const USER = "urn:ietf:params:scim:schemas:core:2.0:User";

@@ -4,8 +4,8 @@
 // a read with members returns every one of them.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { meterD1 } from "../../src/storage/d1-meter.ts";
-import { openDb } from "../../src/storage/db.ts";
+import { meterD1 } from "../../src/storage/d1/meter.ts";
+import { openDb } from "../../src/storage/d1/db.ts";
 import { groups } from "../../src/storage/schema.ts";
 import { bulkId, call, costOf, expectScimError, issueKey, json, seedUsers } from "./helpers.ts";
 

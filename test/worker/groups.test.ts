@@ -3,8 +3,8 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MAX_LISTED_MEMBERS } from "../../src/routes/groups.ts";
-import { openDb } from "../../src/storage/db.ts";
-import { getGroup as readGroup, updateGroup } from "../../src/storage/groups.ts";
+import { openDb } from "../../src/storage/d1/db.ts";
+import { getGroup as readGroup, updateGroup } from "../../src/storage/repos/groups.ts";
 import { call, expectScimError, issueKey, json } from "./helpers.ts";
 
 const GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group";

@@ -1,9 +1,9 @@
 // Test helpers: issue real keys into the real KV binding and call the worker as a client would.
 import { env, exports } from "cloudflare:workers";
 import { newKeyRecord, type KeyRecord } from "../../src/keys/token.ts";
-import { openDb } from "../../src/storage/db.ts";
-import { writeKey } from "../../src/storage/key-store.ts";
-import { ensureTenant } from "../../src/storage/tenants.ts";
+import { openDb } from "../../src/storage/d1/db.ts";
+import { writeKey } from "../../src/storage/repos/keys.ts";
+import { ensureTenant } from "../../src/storage/repos/tenants.ts";
 
 export const BASE = "http://localhost:8787";
 

@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from "../../src/http/body.ts";
 import { MAX_FILTER_COMPARISONS, MAX_FILTER_DEPTH, MAX_FILTER_LENGTH } from "../../src/scim/filter/parse.ts";
-import { MAX_COUNT } from "../../src/scim/list.ts";
+import { MAX_COUNT } from "../../src/scim/list-query.ts";
 import { MAX_PATCH_OPERATIONS, MAX_PATCH_VALUES } from "../../src/scim/patch/types.ts";
 import { MAX_EXTENSION_DEPTH, MAX_MULTI_VALUES, MAX_PASSWORD_LENGTH, MAX_STRING_LENGTH } from "../../src/scim/validate/limits.ts";
 import { bulkId, call, expectScimError, issueKey, json, seedUsers } from "./helpers.ts";

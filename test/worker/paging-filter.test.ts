@@ -3,7 +3,7 @@
 // (400 tooMany) beyond, never run as an unbounded scan inside a request.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { UNINDEXED_SCAN_CAP } from "../../src/storage/list-plan.ts";
+import { UNINDEXED_SCAN_CAP } from "../../src/storage/listing/plan.ts";
 import { bulkId, call, costOf, expectScimError, issueKey, json, seedUsers } from "./helpers.ts";
 
 let token = "";

@@ -6,9 +6,9 @@
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { newKeyRecord, parseToken } from "../../src/keys/token.ts";
-import { writeKey } from "../../src/storage/key-store.ts";
-import { ensureTenant } from "../../src/storage/tenants.ts";
-import { openDb } from "../../src/storage/db.ts";
+import { writeKey } from "../../src/storage/repos/keys.ts";
+import { ensureTenant } from "../../src/storage/repos/tenants.ts";
+import { openDb } from "../../src/storage/d1/db.ts";
 import { call, json } from "./helpers.ts";
 import { checkInvariants } from "./invariants.ts";
 
@@ -54,7 +54,7 @@ beforeAll(async () => {
       logged.push(args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" "));
     });
   }
-  // Keys exactly as `npm run keys -- create` makes them (src/cli/key-commands.ts): newKeyRecord, then writeKey.
+  // Keys exactly as `npm run keys -- create` makes them (tools/key-commands.ts): newKeyRecord, then writeKey.
   await ensureTenant(openDb(env.DB), { slug, region: "local", defaultOrganization: null });
   for (const options of [
     { label: "okta", organization: null, expiresInDays: null },

@@ -3,7 +3,7 @@
 // exact reverse; the same order through startIndex pages and cursors; at the same cost as the default order.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { MAX_SKIP } from "../../src/storage/list-plan.ts";
+import { MAX_SKIP } from "../../src/storage/listing/plan.ts";
 import { foldKey } from "../../src/scim/fold.ts";
 import { bulkId, call, costOf, expectScimError, issueKey, json, seedUsers } from "./helpers.ts";
 

@@ -1,8 +1,8 @@
 // Tenants: looked up by slug on every request, so a warm isolate keeps them briefly.
 import { eq } from "drizzle-orm";
-import type { Db } from "./db.ts";
-import { tenants } from "./schema.ts";
-import { TtlCache } from "./ttl-cache.ts";
+import type { Db } from "../d1/db.ts";
+import { tenants } from "../schema.ts";
+import { TtlCache } from "../../util/ttl-cache.ts";
 
 export interface Tenant {
   id: number;

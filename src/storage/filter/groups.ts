@@ -1,9 +1,9 @@
 // How /Groups filters map onto the groups table: indexed columns first, members via group_members (members
 // are never in the resource JSON, so every members path must map here or the filter would match nothing).
 import { sql, type SQL } from "drizzle-orm";
-import type { ResolvedFilter } from "../scim/filter/resolve.ts";
-import { compileFilter, unionOf, usesIndex, type FilterTarget } from "./filter-sql.ts";
-import { groupMembers, groups, users } from "./schema.ts";
+import type { ResolvedFilter } from "../../scim/filter/resolve.ts";
+import { compileFilter, unionOf, usesIndex, type FilterTarget } from "./compile.ts";
+import { groupMembers, groups, users } from "../schema.ts";
 
 /** Attributes a /Groups filter can narrow by through an index (for error details). */
 export const GROUP_INDEXED_ATTRIBUTES = "id, displayName, externalId, members.value, meta.created, meta.lastModified";

@@ -6,9 +6,9 @@
 // NULL (an absent value), which AND/OR treat like false, and every NOT wraps its operand in IFNULL(.., 0) so
 // that NOT of an absent value is true.
 import { sql, type SQL } from "drizzle-orm";
-import type { CompareOp, FilterValue } from "../scim/filter/ast.ts";
-import type { ResolvedFilter, ResolvedPath } from "../scim/filter/resolve.ts";
-import { foldKey } from "../scim/fold.ts";
+import type { CompareOp, FilterValue } from "../../scim/filter/ast.ts";
+import type { ResolvedFilter, ResolvedPath } from "../../scim/filter/resolve.ts";
+import { foldKey } from "../../scim/fold.ts";
 
 export interface ColumnMapping {
   expr: SQL;

@@ -4,11 +4,11 @@
 // which counts the rows the statement just before it changed, so it is kept without reading the group.
 import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { badRequest } from "../scim/errors.ts";
-import type { Db } from "./db.ts";
-import type { MemberDelta, MemberType } from "./group-delta.ts";
-import { groupMembers, groups, users, writeGuard } from "./schema.ts";
-import { Statement } from "./statement.ts";
+import { badRequest } from "../../scim/errors.ts";
+import type { Db } from "../d1/db.ts";
+import type { MemberDelta, MemberType } from "../../scim/patch/group-delta.ts";
+import { groupMembers, groups, users, writeGuard } from "../schema.ts";
+import { Statement } from "../d1/statement.ts";
 
 /** A delta whose added members have been checked to exist, each with its type. */
 export interface ResolvedDelta {

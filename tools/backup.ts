@@ -7,8 +7,8 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { runEntryPoint, usageError, wranglerError } from "../src/cli/errors.ts";
-import { DEPLOY_ENVS, REPO_ROOT, type DeployEnv, type Target } from "../src/cli/wrangler.ts";
+import { runEntryPoint, usageError, wranglerError } from "./errors.ts";
+import { DEPLOY_ENVS, REPO_ROOT, type DeployEnv, type Target } from "./wrangler.ts";
 import { exportDatabase, rowCounts, verifyDump } from "./d1-backup.ts";
 
 function print(text: string): void {

@@ -1,6 +1,6 @@
 // API key records in KV (`key:<keyId>`), read through a bounded per-isolate cache.
-import { keyMetadata, keyRecordSchema, kvKeyName, type KeyRecord } from "../keys/token.ts";
-import { TtlCache } from "./ttl-cache.ts";
+import { keyMetadata, keyRecordSchema, kvKeyName, type KeyRecord } from "../../keys/token.ts";
+import { TtlCache } from "../../util/ttl-cache.ts";
 
 const cache = new TtlCache<KeyRecord>(1000);
 

@@ -8,13 +8,13 @@ import { scimJson } from "../http/respond.ts";
 import { decodeCursor, encodeCursor, type CursorScope } from "../scim/cursor.ts";
 import { parseFilter } from "../scim/filter/parse.ts";
 import { resolveFilter, type ResolvedFilter } from "../scim/filter/resolve.ts";
-import { cursorListResponse, listResponse, type ListRequest } from "../scim/list.ts";
+import { cursorListResponse, listResponse, type ListRequest } from "../scim/list-query.ts";
 import { projectResource, type ProjectionOptions } from "../scim/projection.ts";
 import type { ResourceSchemas } from "../scim/schema/registry.ts";
 import { scopeFilter } from "../scim/search.ts";
 import { resolveSort } from "../scim/sort.ts";
-import { DEFAULT_ORDER, type SortColumn } from "../storage/keyset.ts";
-import { positionOf, type ListFilter, type ListQuery, type ListResult } from "../storage/list-plan.ts";
+import { DEFAULT_ORDER, type SortColumn } from "../storage/listing/keyset.ts";
+import { positionOf, type ListFilter, type ListQuery, type ListResult } from "../storage/listing/plan.ts";
 
 export type Ctx = Context<AppEnv>;
 

@@ -12,7 +12,7 @@
 // level below the tenant's top level (3 levels for a million users), typically a handful, since only blocks
 // with deletions have rows. A delete writes 6 tree rows (the trigger's upsert, one per level).
 import { sql } from "drizzle-orm";
-import type { Db } from "./db.ts";
+import type { Db } from "../d1/db.ts";
 
 export const BITS = 5;
 /** Children per block. */

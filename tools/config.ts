@@ -3,7 +3,7 @@
 // read: a full TOML parser is not worth a dependency for one string.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { tenantBaseUrl } from "../http/urls.ts";
+import { tenantBaseUrl } from "../src/http/urls.ts";
 import { wranglerError } from "./errors.ts";
 import { REPO_ROOT, type DeployEnv } from "./wrangler.ts";
 

@@ -3,17 +3,17 @@
 // whatever its size. Every statement is tenant-scoped; every multi-statement change is one D1 batch.
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { ScimError, conflict } from "../scim/errors.ts";
-import { foldKey } from "../scim/fold.ts";
-import type { Db } from "./db.ts";
-import { isUniqueViolation } from "./errors.ts";
+import { ScimError, conflict } from "../../scim/errors.ts";
+import { foldKey } from "../../scim/fold.ts";
+import type { Db } from "../d1/db.ts";
+import { isUniqueViolation } from "../d1/errors.ts";
 import { memberStatements, removeFromAllGroups, type ResolvedDelta } from "./group-members.ts";
-import { GROUP_INDEXED_ATTRIBUTES } from "./group-filter-sql.ts";
-import { guardedBatch, requirePreviousChange } from "./guard.ts";
-import type { SortColumn } from "./keyset.ts";
-import { runList, storedFromRaw, type ListQuery, type ListTable, type RawRow } from "./list-plan.ts";
-import { GROUPS_TREE } from "./position-tree.ts";
-import { groupMembers, groups, tenants } from "./schema.ts";
+import { GROUP_INDEXED_ATTRIBUTES } from "../filter/groups.ts";
+import { guardedBatch, requirePreviousChange } from "../d1/guard.ts";
+import type { SortColumn } from "../listing/keyset.ts";
+import { runList, storedFromRaw, type ListQuery, type ListTable, type RawRow } from "../listing/plan.ts";
+import { GROUPS_TREE } from "../listing/position-tree.ts";
+import { groupMembers, groups, tenants } from "../schema.ts";
 
 export interface StoredGroup {
   seq: number;

@@ -2,7 +2,7 @@
 // (exit status 2) whose message names the offending flag or value, so an operator can fix it from one line.
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { KEY_ID_PATTERN, TENANT_SLUG_PATTERN } from "../keys/token.ts";
+import { KEY_ID_PATTERN, TENANT_SLUG_PATTERN } from "../src/keys/token.ts";
 import { errorMessage, usageError } from "./errors.ts";
 import { DEPLOY_ENVS, type DeployEnv, type Target } from "./wrangler.ts";
 

@@ -8,11 +8,11 @@
 // - index paging of a sorted or filtered list: read from whichever end is nearer, skipping at most MAX_SKIP
 //   rows; deeper pages are refused with a pointer to cursor paging.
 // - cursor paging (RFC 9865): keyset from the cursor's row, count + 1 rows whatever the depth.
-import { badRequest } from "../scim/errors.ts";
-import type { Db } from "./db.ts";
+import { badRequest } from "../../scim/errors.ts";
+import type { Db } from "../d1/db.ts";
 import { walkSql, type Position, type SortColumn } from "./keyset.ts";
 import { FANOUT, locatePosition, type TreeKind } from "./position-tree.ts";
-import { Statement } from "./statement.ts";
+import { Statement } from "../d1/statement.ts";
 import type { SQL } from "drizzle-orm";
 
 /**

@@ -1,8 +1,8 @@
 // How /Users filters map onto the users table: indexed columns first, emails via user_emails.
 import { sql, type SQL } from "drizzle-orm";
-import type { ResolvedFilter } from "../scim/filter/resolve.ts";
-import { compileFilter, unionOf, usesIndex, type FilterTarget } from "./filter-sql.ts";
-import { userEmails, users } from "./schema.ts";
+import type { ResolvedFilter } from "../../scim/filter/resolve.ts";
+import { compileFilter, unionOf, usesIndex, type FilterTarget } from "./compile.ts";
+import { userEmails, users } from "../schema.ts";
 
 /** Attributes a /Users filter can narrow by through an index (for error details). */
 export const USER_INDEXED_ATTRIBUTES = "id, userName, externalId, displayName, emails.value, active, meta.created, meta.lastModified";

@@ -3,16 +3,14 @@
 // the same auth and metered the same way (Server-Timing), so the bench can print what a request costs beside
 // the least a request of that kind could cost.
 //
-// It answers only when the var BENCH_FLOOR is "true", which bench/server.ts passes with
-// `wrangler dev --var BENCH_FLOOR:true`; no wrangler.toml environment sets it. Otherwise the path is a 404
-// like any unknown one. The statements are fixed and tenant-scoped (?1 is always the caller's tenant id);
-// the caller supplies only the values they bind.
+// These statements skip validation and bookkeeping, so they live only in the bench's own worker entry
+// (bench/worker/index.ts), never in the deployed bundle. They are fixed and tenant-scoped (?1 is always the
+// caller's tenant id); the caller supplies only the values they bind.
 import { Hono } from "hono";
-import { env } from "hono/adapter";
-import { readJsonObject } from "../http/body.ts";
-import type { AppEnv } from "../http/context.ts";
-import { scimJson } from "../http/respond.ts";
-import { badRequest, notFound } from "../scim/errors.ts";
+import { readJsonObject } from "../../src/http/body.ts";
+import type { AppEnv } from "../../src/http/context.ts";
+import { scimJson } from "../../src/http/respond.ts";
+import { badRequest, notFound } from "../../src/scim/errors.ts";
 
 const USER_COLUMNS = "seq, id, created_at, updated_at, version, data";
 const GROUP_COLUMNS = "seq, id, created_at, updated_at, version, member_count, data";
@@ -57,11 +55,6 @@ const FLOORS: Record<string, { sql: string; params: number }> = {
 };
 
 export const benchFloor = new Hono<AppEnv>();
-
-benchFloor.use("/_bench/*", async (c, next) => {
-  if (env<{ BENCH_FLOOR?: string }>(c).BENCH_FLOOR !== "true") throw notFound("No SCIM endpoint at this path.");
-  await next();
-});
 
 benchFloor.post("/_bench/floor/:op", async (c) => {
   const name = c.req.param("op");

@@ -4,8 +4,8 @@
 import { cpSync, mkdtempSync, mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { usageError } from "../src/cli/errors.ts";
-import { d1Execute, REPO_ROOT, runWrangler, targetArgs, type Row, type Target } from "../src/cli/wrangler.ts";
+import { usageError } from "./errors.ts";
+import { d1Execute, REPO_ROOT, runWrangler, targetArgs, type Row, type Target } from "./wrangler.ts";
 
 /**
  * Writes the database (schema and rows, with d1_migrations and sqlite_sequence) to `output` as SQL.

@@ -1,6 +1,6 @@
 // Recognising D1/SQLite failures that mean something to a client. Drizzle wraps the D1 error, so the
 // whole cause chain is searched.
-import { ScimError } from "../scim/errors.ts";
+import { ScimError } from "../../scim/errors.ts";
 
 function chain(error: unknown): unknown[] {
   const links: unknown[] = [];

@@ -19,7 +19,7 @@ export interface Target {
   persistTo: string | null;
 }
 
-export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
 
 export interface Command {
   file: string;

@@ -1,17 +1,17 @@
 // The one place that reads and writes users. Every statement is scoped by tenant id; every multi-statement
 // change is one D1 batch, so a request never leaves half a write behind.
 import { and, eq, sql } from "drizzle-orm";
-import { ScimError, conflict } from "../scim/errors.ts";
-import { foldKey } from "../scim/fold.ts";
-import type { Db } from "./db.ts";
-import { isUniqueViolation } from "./errors.ts";
+import { ScimError, conflict } from "../../scim/errors.ts";
+import { foldKey } from "../../scim/fold.ts";
+import type { Db } from "../d1/db.ts";
+import { isUniqueViolation } from "../d1/errors.ts";
 import { removeFromAllGroups } from "./group-members.ts";
-import { guardedBatch, requirePreviousChange } from "./guard.ts";
-import type { SortColumn } from "./keyset.ts";
-import { runList, storedFromRaw, type ListQuery, type ListTable } from "./list-plan.ts";
-import { USERS_TREE } from "./position-tree.ts";
-import { tenants, userEmails, users } from "./schema.ts";
-import { USER_INDEXED_ATTRIBUTES } from "./user-filter-sql.ts";
+import { guardedBatch, requirePreviousChange } from "../d1/guard.ts";
+import type { SortColumn } from "../listing/keyset.ts";
+import { runList, storedFromRaw, type ListQuery, type ListTable } from "../listing/plan.ts";
+import { USERS_TREE } from "../listing/position-tree.ts";
+import { tenants, userEmails, users } from "../schema.ts";
+import { USER_INDEXED_ATTRIBUTES } from "../filter/users.ts";
 
 export interface StoredUser {
   seq: number;

@@ -1,9 +1,9 @@
 // A PATCH's `members` operations folded, in request order, into one set-level change. Storage then applies
 // it as a few set-based statements whose cost grows with the members named, never with the group's size;
 // folding first is what makes "remove X, then add X" in one request net out exactly as the RFC orders it.
-import type { ResolvedFilter } from "../scim/filter/resolved.ts";
-import { badRequest } from "../scim/errors.ts";
-import type { PatchOperation } from "../scim/patch/index.ts";
+import type { ResolvedFilter } from "../filter/resolved.ts";
+import { badRequest } from "../errors.ts";
+import type { PatchOperation } from "./index.ts";
 
 export type MemberType = "User" | "Group";
 

@@ -10,7 +10,7 @@ import {
   type KeyMetadata,
   type KeyRecord,
   type KeyState,
-} from "../keys/token.ts";
+} from "../src/keys/token.ts";
 import { usageError, wranglerError } from "./errors.ts";
 import { sqlNullableString, sqlString } from "./sql.ts";
 import { queryCurrentSchema } from "./local-schema.ts";

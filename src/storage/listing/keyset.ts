@@ -7,7 +7,7 @@
 // no rows). A tie on the sort value is a separate `col = v AND seq > s` part: a row value
 // `(col, seq) > (v, s)` does not use seq (the index's implicit rowid) as a range, so it would read every
 // tie before s (measured: 25,100 rows for a page inside 50,000 equal created_at values; 100 this way).
-import type { Statement } from "./statement.ts";
+import type { Statement } from "../d1/statement.ts";
 
 export interface SortColumn {
   /** Column name; "seq" is the default order (creation order). */
