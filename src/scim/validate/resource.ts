@@ -4,6 +4,9 @@
 //
 // Rules, and why:
 // - Names match case-insensitively (RFC 7643 §2.1) and are rewritten to the schema's spelling.
+// - Wrong JSON types, over-long strings, keys given twice and a missing userName/displayName are refused.
+//   Format rules of optional attributes (country, locale, timezone, preferredLanguage, email value) are
+//   advisory: a value they do not recognise is stored as sent (see formats.ts).
 // - Anything the server does not understand is a 400 naming it (never silently dropped: an IdP that thinks
 //   it set an attribute must learn that it did not). The exception is readOnly attributes (id, meta, groups,
 //   members[].display, manager.displayName): the server owns them, and Okta echoes them back in PUT, so they
@@ -392,8 +395,9 @@ function normalizeSimple(def: AttributeDef, raw: unknown, where: Where): unknown
       const format = FORMATS.get(where.key);
       if (format) {
         const value = format.normalize(raw);
-        if (value === undefined) throw badRequest("invalidValue", `${where.path} ${describeValue(raw)} is not ${format.expected}`);
-        return value;
+        if (value !== undefined) return value;
+        if (format.advisory) return raw;
+        throw badRequest("invalidValue", `${where.path} ${describeValue(raw)} is not ${format.expected}`);
       }
       if (STRICT_CANONICAL.has(where.key) && def.canonicalValues) {
         const canonical = def.canonicalValues.find((c) => c.toLowerCase() === raw.toLowerCase());
@@ -423,7 +427,12 @@ function checkPassword(def: AttributeDef, raw: unknown): string | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// schemas (RFC 7643 §3): must name the core schema; gains the URN of every extension the body carries.
+// schemas (RFC 7643 §3): must name the core schema; gains the URN of every extension the body carries. A URI
+// the server has no schema for (Entra's ADSCIM Group URI, a client's own extension) is kept as given: the
+// server stores what it was sent and drops nothing silently.
+
+// RFC 3986 §3: scheme ":" hier-part, no whitespace. A relative reference ("User") names no schema.
+const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/;
 
 function normalizeSchemas(raw: unknown, resource: ResourceSchemas, present: string[]): string[] {
   const typeName = resource.resourceType.name;
@@ -435,12 +444,15 @@ function normalizeSchemas(raw: unknown, resource: ResourceSchemas, present: stri
     out.push(urn);
   };
   if (raw !== null && raw !== undefined) {
-    if (!Array.isArray(raw)) throw badRequest("invalidValue", `"schemas" must be an array of schema URNs, got ${describeValue(raw)}`);
+    if (!Array.isArray(raw)) throw badRequest("invalidValue", `"schemas" must be an array of schema URIs, got ${describeValue(raw)}`);
     let hasCore = false;
     raw.forEach((entry, i) => {
-      if (typeof entry !== "string" || !/^urn:/i.test(entry)) {
-        throw badRequest("invalidValue", `schemas[${i}] ${describeValue(entry)} is not a schema URN`);
+      // RFC 7643 §3: each value is a URI, not necessarily a URN. Entra's group create names
+      // "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group" beside the core schema.
+      if (typeof entry !== "string" || !ABSOLUTE_URI.test(entry)) {
+        throw badRequest("invalidValue", `schemas[${i}] ${describeValue(entry)} is not a schema URI (urn:... or http(s)://...)`);
       }
+      checkLength(entry, MAX_STRING_LENGTH, { path: `schemas[${i}]`, key: "schemas" });
       const lower = entry.toLowerCase();
       const known = [resource.core, ...resource.extensions].find((s) => s.id.toLowerCase() === lower);
       if (known === resource.core) hasCore = true;
