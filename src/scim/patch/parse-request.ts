@@ -174,6 +174,11 @@ class OperationParser {
     }
     for (const [key, item] of Object.entries(value)) {
       const keyCtx: OpContext = { ...ctx, where: `${ctx.where}, key ${JSON.stringify(key)}` };
+      if (key.toLowerCase() === "schemas") {
+        // Serializers that model an extension as its own object often give it a `schemas` member naming it.
+        this.checkExtensionSchemasEcho(schema, item, keyCtx);
+        continue;
+      }
       checkValueCount(item, keyCtx, `The value of ${JSON.stringify(key)}`);
       // Name the attribute fully in error details: "employeeNumber" alone would not say which schema.
       const target = { ...resolveTarget(key, this.resource, keyCtx, schema), text: `${schema}:${key}` };
@@ -247,6 +252,15 @@ class OperationParser {
     const echo = Array.isArray(value) && value.every((s) => typeof s === "string") && value.some((s) => String(s).toLowerCase() === core);
     if (!echo) {
       throw opError(ctx, "mutability", `"schemas" cannot be set by PATCH: the server keeps it in step with the extension attributes present`);
+    }
+  }
+
+  /** A `schemas` member inside an extension's object is accepted (and dropped) only when it names that extension. */
+  private checkExtensionSchemasEcho(schema: string, value: unknown, ctx: OpContext): void {
+    const lower = schema.toLowerCase();
+    const echo = Array.isArray(value) && value.every((s) => typeof s === "string") && value.some((s) => String(s).toLowerCase() === lower);
+    if (!echo) {
+      throw opError(ctx, "invalidValue", `"schemas" inside the object for ${schema} must be an array naming ${schema}; got ${describe(value)}`);
     }
   }
 

@@ -166,6 +166,10 @@ function collect(input: Record<string, unknown>, resource: ResourceSchemas): Col
         collectAttribute(target, extension.attributes, key.slice(extension.id.length + 1), value, `${extension.id}:`, typeName);
       } else if (isPlainObject(value)) {
         for (const [name, member] of Object.entries(value)) {
+          if (name.toLowerCase() === "schemas") {
+            checkExtensionSchemasEcho(extension.id, member);
+            continue;
+          }
           collectAttribute(target, extension.attributes, name, member, `${extension.id}:`, typeName);
         }
       } else if (value !== null && value !== undefined) {
@@ -213,6 +217,16 @@ function collectAttribute(
     );
   }
   merge(target, def.name, { [subName]: value }, `${prefix}${def.name}`, true);
+}
+
+/**
+ * Serializers that model an extension as its own object often give it a `schemas` member naming it; that is
+ * accepted and dropped (the resource's own `schemas` already lists the extension). Anything else there is a 400.
+ */
+function checkExtensionSchemasEcho(urn: string, value: unknown): void {
+  const lower = urn.toLowerCase();
+  if (Array.isArray(value) && value.every((s) => typeof s === "string") && value.some((s) => String(s).toLowerCase() === lower)) return;
+  throw badRequest("invalidValue", `"schemas" inside "${urn}" must be an array naming ${urn}, got ${describeValue(value)}`);
 }
 
 function collectUnknown(unknown: Collected["unknown"], key: string, value: unknown): void {

@@ -93,6 +93,14 @@ describe("unknown attributes are rejected, never ignored", () => {
     expect(rejection({ displayName: "g", [ENTERPRISE_USER_SCHEMA]: { department: "x" } }, GROUP_RESOURCE)).toContain("does not apply");
   });
 
+  it("an extension object may carry a schemas member naming itself (serializers add it); it is dropped", () => {
+    const result = user({ schemas: [USER_SCHEMA, ENTERPRISE_USER_SCHEMA], [ENTERPRISE_USER_SCHEMA]: { schemas: [ENTERPRISE_USER_SCHEMA], department: "R&D" } });
+    expect(result[ENTERPRISE_USER_SCHEMA]).toEqual({ department: "R&D" });
+    expect(userRejection({ [ENTERPRISE_USER_SCHEMA]: { schemas: [USER_SCHEMA], department: "R&D" } })).toBe(
+      `"schemas" inside "${ENTERPRISE_USER_SCHEMA}" must be an array naming ${ENTERPRISE_USER_SCHEMA}, got an array`,
+    );
+  });
+
   it("rejects core attributes nested under the core schema URN", () => {
     expect(userRejection({ [USER_SCHEMA]: { title: "x" } })).toContain("belong at the top level");
   });
