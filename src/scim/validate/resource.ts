@@ -200,7 +200,13 @@ function collectAttribute(
   const dot = name.indexOf(".");
   const attrName = dot === -1 ? name : name.slice(0, dot);
   const def = findAttribute(attributes, attrName);
-  if (!def) throw badRequest("invalidValue", `Unknown attribute "${prefix}${name}" for resource type ${typeName}`);
+  if (!def) {
+    // null assigns nothing (RFC 7643 §2.5), and an attribute the schema does not have is already unassigned, so
+    // there is nothing to refuse: Entra's provisioning example sends "department": null and "manager": null at the
+    // top level of a User. Any other value would be silently lost, so it stays a 400.
+    if (value === null) return;
+    throw badRequest("invalidValue", `Unknown attribute "${prefix}${name}" for resource type ${typeName}`);
+  }
   if (dot === -1) {
     merge(target, def.name, value, `${prefix}${def.name}`, true);
     return;

@@ -75,6 +75,13 @@ describe("unknown attributes are rejected, never ignored", () => {
     expect(rejection({ displayName: "g", userName: "x" }, GROUP_RESOURCE)).toBe('Unknown attribute "userName" for resource type Group');
   });
 
+  it("entra: an unknown attribute set to null assigns nothing and is accepted; any other value is still refused", () => {
+    const result = user({ department: null, manager: null, title: "T" });
+    expect(result).toEqual({ schemas: [USER_SCHEMA], userName: "bjensen", title: "T" });
+    expect(userRejection({ department: "" })).toBe('Unknown attribute "department" for resource type User');
+    expect(userRejection({ department: [] })).toBe('Unknown attribute "department" for resource type User');
+  });
+
   it("names an unknown sub-attribute with its full path", () => {
     expect(userRejection({ name: { nickname: "B" } })).toBe('Unknown attribute "name.nickname" for resource type User');
     expect(userRejection({ emails: [{ value: "b@example.com" }, { value: "c@example.com", label: "x" }] })).toBe(
