@@ -8,7 +8,7 @@
 //   Format rules of optional attributes (country, locale, timezone, preferredLanguage, email value) are
 //   advisory: a value they do not recognise is stored as sent (see formats.ts).
 // - Anything the server does not understand is a 400 naming it (never silently dropped: an IdP that thinks
-//   it set an attribute must learn that it did not). The exception is readOnly attributes (id, meta, groups,
+//   it set an attribute must learn that it did not), unless its value is null, which sets nothing. The exception is readOnly attributes (id, meta, groups,
 //   members[].display, manager.displayName): the server owns them, and Okta echoes them back in PUT, so they
 //   are dropped without being checked.
 // - null, "" and [] mean "unassigned" (RFC 7643 §2.5; Entra clears an attribute by sending ""), so they are
@@ -18,7 +18,7 @@
 // - `id`, `meta` and `password` never appear in the result; the caller adds id/meta and hashes the password.
 import { badRequest } from "../errors.ts";
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from "../schema/core.ts";
-import { ALL_SCHEMAS, coreAttributes, findAttribute, type ResourceSchemas } from "../schema/registry.ts";
+import { ALL_SCHEMAS, coreAttributes, findAttribute, listsSchema, type ResourceSchemas } from "../schema/registry.ts";
 import type { AttributeDef, SchemaDef } from "../schema/types.ts";
 import { COUNTRY, EMAIL, HTTP_URL, LOCALE, PREFERRED_LANGUAGE, TIMEZONE, type FormatRule } from "./formats.ts";
 import { copyJson, setOwn } from "./json-copy.ts";
@@ -230,8 +230,7 @@ function collectAttribute(
  * accepted and dropped (the resource's own `schemas` already lists the extension). Anything else there is a 400.
  */
 function checkExtensionSchemasEcho(urn: string, value: unknown): void {
-  const lower = urn.toLowerCase();
-  if (Array.isArray(value) && value.every((s) => typeof s === "string") && value.some((s) => String(s).toLowerCase() === lower)) return;
+  if (listsSchema(value, urn)) return;
   throw badRequest("invalidValue", `"schemas" inside "${urn}" must be an array naming ${urn}, got ${describeValue(value)}`);
 }
 
