@@ -62,6 +62,18 @@ describe(`lookups in a ${TENANT_SIZE}-user tenant`, () => {
     expect(costOf(res).rowsRead).toBeLessThanOrEqual(18);
   });
 
+  it('entra: emails[type eq "work"].value eq is the same index lookup as the bracket form: a dozen rows, not a scan', async () => {
+    const email = `${bulkId(middle + 1)}@example.com`;
+    const entra = await call(q(`emails[type eq "work"].value eq "${email}"`), { token });
+    expect(entra.status).toBe(200);
+    const found = await json<{ totalResults: number; Resources: { id: string }[] }>(entra);
+    expect(found.totalResults).toBe(1);
+    expect(found.Resources[0]!.id).toBe(bulkId(middle + 1));
+    const bracket = await call(q(`emails[type eq "work" and value eq "${email}"]`), { token });
+    expect(costOf(entra).rowsRead).toBe(costOf(bracket).rowsRead);
+    expect(costOf(entra).rowsRead).toBeLessThanOrEqual(18);
+  });
+
   it("a lookup that finds nothing reads at most a row or two", async () => {
     const cost = costOf(await call(q(`userName eq "${crypto.randomUUID()}"`), { token }));
     expect(cost.rowsRead).toBeLessThanOrEqual(2);

@@ -92,6 +92,20 @@ describe("rfc7644 3.4.2.2 filters over stored users", () => {
     expect(await idsFor("active eq false")).toEqual(byName(["jsmith", "Zoë.Ünicode"]));
   });
 
+  it('entra: emails[type eq "work"].value eq "..." finds exactly the users whose WORK email is that value', async () => {
+    const byName = (names: string[]) => all.filter((r) => names.includes(r.userName as string)).map((r) => r.id as string).sort();
+    const entra = (value: string) => idsFor(`emails[type eq "work"].value eq "${value}"`);
+    expect(await entra("x@jensen.org")).toEqual(byName(["jensen-2"]));
+    // Emails compare case-insensitively (caseExact false), as in every other email lookup.
+    expect(await entra("jsmith@example.com")).toEqual(byName(["jsmith"]));
+    // One element must match both: bjensen's home address and the "other"-typed work@example.org are not work emails.
+    expect(await entra("babs@jensen.org")).toEqual([]);
+    expect(await entra("work@example.org")).toEqual([]);
+    for (const value of ["x@jensen.org", "jsmith@example.com", "babs@jensen.org", "bjensen@example.com"]) {
+      expect(await entra(value)).toEqual(await idsFor(`emails[type eq "work" and value eq "${value}"]`));
+    }
+  });
+
   it("SQL answers equal the RFC evaluator for random filters", async () => {
     let compared = 0;
     await fc.assert(

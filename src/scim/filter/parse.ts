@@ -140,14 +140,7 @@ class Parser {
       this.lexer.next();
       const filter = this.nested(after, "]", () => this.parseOr(true));
       const next = this.lexer.peek();
-      if (next.kind === ".") {
-        const sub = this.lexer.peek(1);
-        const shown = sub.kind === "word" ? `${pathToken.text}[...].${sub.text}` : `${pathToken.text}[...].`;
-        throw this.lexer.fail(
-          `Unexpected "." at ${position(next.start)} in ${this.label}: ${quote(shown)} (a sub-attribute after "]") is only valid in PATCH paths; ` +
-            `in a filter, move the comparison inside the brackets, as in: emails[type eq "work" and value eq "x"]`,
-        );
-      }
+      if (next.kind === ".") return { kind: "valuePath", path, filter: this.elementComparison(filter) };
       if (isOperatorWord(next)) {
         // Microsoft's SCIM docs have shown `emails[type eq "work"] eq "x"`; expect clients to copy it.
         throw this.lexer.fail(
@@ -176,6 +169,32 @@ class Parser {
     this.countComparison(pathToken);
     this.lexer.next();
     return { kind: "compare", path, op, value: this.parseValue(after) };
+  }
+
+  /**
+   * `emails[type eq "work"].value eq "x"`: the matching filter Entra sends when emails[type eq "work"].value is
+   * the matching attribute (its docs require endpoints to accept it). RFC 7644's filter grammar has no sub-attribute
+   * after "]", so this reads it as what Entra means, one element satisfying both: the same tree as
+   * `emails[type eq "work" and value eq "x"]`, which storage answers through the same index.
+   */
+  private elementComparison(bracket: Filter): Filter {
+    this.lexer.next(); // "."
+    const sub = this.lexer.next();
+    if (sub.kind !== "word" || !ATTRNAME.test(sub.text)) {
+      throw this.lexer.fail(`Expected a sub-attribute name after "]." at ${position(sub.start)} in ${this.label}, found ${describeToken(sub, this.context)}`);
+    }
+    const after = this.lexer.peek();
+    if (after.kind !== "word" || !isOperatorWord(after)) {
+      throw this.lexer.fail(
+        `Expected an operator after ${quote(`[...].${sub.text}`)} at ${position(after.start)} in ${this.label}, found ${describeToken(after, this.context)}`,
+      );
+    }
+    this.countComparison(sub);
+    this.lexer.next();
+    const op = after.text.toLowerCase();
+    const path: AttrPath = { attribute: sub.text };
+    const comparison: Filter = op === "pr" ? { kind: "present", path } : { kind: "compare", path, op: op as CompareOp, value: this.parseValue(after) };
+    return { kind: "and", left: bracket, right: comparison };
   }
 
   private parseValue(opToken: Token): FilterValue {

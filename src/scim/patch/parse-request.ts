@@ -3,7 +3,7 @@
 // request fails before any resource is read; what depends on the resource (immutable, id echo) is in apply.ts.
 import { badRequest } from "../errors.ts";
 import { PATCH_OP_SCHEMA } from "../schema/core.ts";
-import type { ResourceSchemas } from "../schema/registry.ts";
+import { listsSchema, type ResourceSchemas } from "../schema/registry.ts";
 import { checkValueCount, coerceRemoveList, coerceWriteValue } from "./coerce.ts";
 import { describe, getProperty, isPlainObject, type JsonObject } from "./json.ts";
 import { opError, type OpContext } from "./op-error.ts";
@@ -174,6 +174,11 @@ class OperationParser {
     }
     for (const [key, item] of Object.entries(value)) {
       const keyCtx: OpContext = { ...ctx, where: `${ctx.where}, key ${JSON.stringify(key)}` };
+      if (key.toLowerCase() === "schemas") {
+        // Serializers that model an extension as its own object often give it a `schemas` member naming it.
+        this.checkExtensionSchemasEcho(schema, item, keyCtx);
+        continue;
+      }
       checkValueCount(item, keyCtx, `The value of ${JSON.stringify(key)}`);
       // Name the attribute fully in error details: "employeeNumber" alone would not say which schema.
       const target = { ...resolveTarget(key, this.resource, keyCtx, schema), text: `${schema}:${key}` };
@@ -243,10 +248,15 @@ class OperationParser {
    * it: that is ignored when it still names the core schema. Anything else would be an attempt to set it.
    */
   private checkSchemasEcho(value: unknown, ctx: OpContext): void {
-    const core = this.resource.core.id.toLowerCase();
-    const echo = Array.isArray(value) && value.every((s) => typeof s === "string") && value.some((s) => String(s).toLowerCase() === core);
-    if (!echo) {
+    if (!listsSchema(value, this.resource.core.id)) {
       throw opError(ctx, "mutability", `"schemas" cannot be set by PATCH: the server keeps it in step with the extension attributes present`);
+    }
+  }
+
+  /** A `schemas` member inside an extension's object is accepted (and dropped) only when it names that extension. */
+  private checkExtensionSchemasEcho(schema: string, value: unknown, ctx: OpContext): void {
+    if (!listsSchema(value, schema)) {
+      throw opError(ctx, "invalidValue", `"schemas" inside the object for ${schema} must be an array naming ${schema}; got ${describe(value)}`);
     }
   }
 

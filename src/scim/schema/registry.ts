@@ -52,3 +52,12 @@ export function findExtension(resource: ResourceSchemas, urn: string): SchemaDef
   const lower = urn.toLowerCase();
   return resource.extensions.find((s) => s.id.toLowerCase() === lower);
 }
+
+/**
+ * Whether `value` is a `schemas` array of strings that names `urn` (case-insensitively). Clients echo such arrays
+ * where the server keeps `schemas` itself: in a path-less PATCH value, and inside an extension's own object.
+ */
+export function listsSchema(value: unknown, urn: string): boolean {
+  const lower = urn.toLowerCase();
+  return Array.isArray(value) && value.every((s) => typeof s === "string") && value.some((s) => (s as string).toLowerCase() === lower);
+}

@@ -35,7 +35,7 @@ export const userSchema: SchemaDef = {
     multiValued("ims", "Instant messaging addresses for the User.", {
       types: ["aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"],
     }),
-    multiValued("photos", "URLs of photos of the User.", { types: ["photo", "thumbnail"], valueType: "reference" }),
+    multiValued("photos", "URLs of photos of the User.", { types: ["photo", "thumbnail"], valueType: "reference", referenceTypes: ["external"] }),
     complex(
       "addresses",
       "A physical mailing address for this User.",
@@ -54,6 +54,7 @@ export const userSchema: SchemaDef = {
     multiValued("groups", "Groups to which the user belongs (direct memberships), computed by the server.", {
       mutability: "readOnly",
       types: ["direct", "indirect"],
+      primary: false,
       extra: [attr("$ref", "reference", "The URI of the group.", { mutability: "readOnly", referenceTypes: ["Group"] })],
     }),
     multiValued("entitlements", "Entitlements for the User."),

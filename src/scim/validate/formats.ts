@@ -1,12 +1,20 @@
 // Format rules for User attributes whose RFC 7643 §4.1 definition names an external standard. Each rule
 // returns the value to store (sometimes normalised: "de" -> "DE" for a country) or undefined when the value
-// is not in the format; the caller turns undefined into a 400 that names the attribute path.
+// is not in the format. What the caller does with undefined depends on `advisory`:
+// - advisory rules (country, locale, timezone, preferredLanguage, email value) keep the value exactly as sent.
+//   Identity providers send free text there: Entra's default mapping puts the directory's free-text country
+//   ("Germany", "United States") into addresses[type eq "work"].country, and refusing it would leave the
+//   employee without an account over an optional attribute.
+// - refusing rules (profileUrl, photos.value) answer 400: the application renders these as links and images,
+//   and a "javascript:" URL stored there is an injection, not a formatting quirk.
 import { ISO_3166_1_ALPHA2_CODES } from "./iso-3166-1.ts";
 import { ISO_639_1_CODES } from "./iso-639-1.ts";
 
 export interface FormatRule {
   /** What a valid value is, completing the detail `<path> "<value>" is not <expected>`. */
   readonly expected: string;
+  /** True: a value out of format is stored as sent. False: it is refused with a 400. */
+  readonly advisory: boolean;
   normalize(value: string): string | undefined;
 }
 
@@ -103,10 +111,11 @@ const check = (test: (value: string) => boolean) => (value: string) => (test(val
 
 export const PREFERRED_LANGUAGE: FormatRule = {
   expected: "an RFC 7231 language tag list whose primary subtags are ISO 639-1 codes (e.g. \"en-US\" or \"da, en-gb;q=0.8\")",
+  advisory: true,
   normalize: normalizePreferredLanguage,
 };
-export const LOCALE: FormatRule = { expected: "a BCP 47 language tag (e.g. \"en-US\")", normalize: normalizeLocale };
-export const TIMEZONE: FormatRule = { expected: "an IANA time zone (e.g. \"Europe/Berlin\")", normalize: normalizeTimezone };
-export const COUNTRY: FormatRule = { expected: "an ISO 3166-1 alpha-2 code", normalize: normalizeCountry };
-export const EMAIL: FormatRule = { expected: "an email address (name@domain)", normalize: check(isEmailAddress) };
-export const HTTP_URL: FormatRule = { expected: "an absolute http(s) URL", normalize: check(isAbsoluteHttpUrl) };
+export const LOCALE: FormatRule = { expected: "a BCP 47 language tag (e.g. \"en-US\")", advisory: true, normalize: normalizeLocale };
+export const TIMEZONE: FormatRule = { expected: "an IANA time zone (e.g. \"Europe/Berlin\")", advisory: true, normalize: normalizeTimezone };
+export const COUNTRY: FormatRule = { expected: "an ISO 3166-1 alpha-2 code", advisory: true, normalize: normalizeCountry };
+export const EMAIL: FormatRule = { expected: "an email address (name@domain)", advisory: true, normalize: check(isEmailAddress) };
+export const HTTP_URL: FormatRule = { expected: "an absolute http(s) URL", advisory: false, normalize: check(isAbsoluteHttpUrl) };

@@ -4,8 +4,11 @@
 //
 // Rules, and why:
 // - Names match case-insensitively (RFC 7643 §2.1) and are rewritten to the schema's spelling.
+// - Wrong JSON types, over-long strings, keys given twice and a missing userName/displayName are refused.
+//   Format rules of optional attributes (country, locale, timezone, preferredLanguage, email value) are
+//   advisory: a value they do not recognise is stored as sent (see formats.ts).
 // - Anything the server does not understand is a 400 naming it (never silently dropped: an IdP that thinks
-//   it set an attribute must learn that it did not). The exception is readOnly attributes (id, meta, groups,
+//   it set an attribute must learn that it did not), unless its value is null, which sets nothing. The exception is readOnly attributes (id, meta, groups,
 //   members[].display, manager.displayName): the server owns them, and Okta echoes them back in PUT, so they
 //   are dropped without being checked.
 // - null, "" and [] mean "unassigned" (RFC 7643 §2.5; Entra clears an attribute by sending ""), so they are
@@ -15,7 +18,7 @@
 // - `id`, `meta` and `password` never appear in the result; the caller adds id/meta and hashes the password.
 import { badRequest } from "../errors.ts";
 import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from "../schema/core.ts";
-import { ALL_SCHEMAS, coreAttributes, findAttribute, type ResourceSchemas } from "../schema/registry.ts";
+import { ALL_SCHEMAS, coreAttributes, findAttribute, listsSchema, type ResourceSchemas } from "../schema/registry.ts";
 import type { AttributeDef, SchemaDef } from "../schema/types.ts";
 import { COUNTRY, EMAIL, HTTP_URL, LOCALE, PREFERRED_LANGUAGE, TIMEZONE, type FormatRule } from "./formats.ts";
 import { copyJson, setOwn } from "./json-copy.ts";
@@ -163,6 +166,10 @@ function collect(input: Record<string, unknown>, resource: ResourceSchemas): Col
         collectAttribute(target, extension.attributes, key.slice(extension.id.length + 1), value, `${extension.id}:`, typeName);
       } else if (isPlainObject(value)) {
         for (const [name, member] of Object.entries(value)) {
+          if (name.toLowerCase() === "schemas") {
+            checkExtensionSchemasEcho(extension.id, member);
+            continue;
+          }
           collectAttribute(target, extension.attributes, name, member, `${extension.id}:`, typeName);
         }
       } else if (value !== null && value !== undefined) {
@@ -193,7 +200,13 @@ function collectAttribute(
   const dot = name.indexOf(".");
   const attrName = dot === -1 ? name : name.slice(0, dot);
   const def = findAttribute(attributes, attrName);
-  if (!def) throw badRequest("invalidValue", `Unknown attribute "${prefix}${name}" for resource type ${typeName}`);
+  if (!def) {
+    // null assigns nothing (RFC 7643 §2.5), and an attribute the schema does not have is already unassigned, so
+    // there is nothing to refuse: Entra's provisioning example sends "department": null and "manager": null at the
+    // top level of a User. Any other value would be silently lost, so it stays a 400.
+    if (value === null) return;
+    throw badRequest("invalidValue", `Unknown attribute "${prefix}${name}" for resource type ${typeName}`);
+  }
   if (dot === -1) {
     merge(target, def.name, value, `${prefix}${def.name}`, true);
     return;
@@ -210,6 +223,15 @@ function collectAttribute(
     );
   }
   merge(target, def.name, { [subName]: value }, `${prefix}${def.name}`, true);
+}
+
+/**
+ * Serializers that model an extension as its own object often give it a `schemas` member naming it; that is
+ * accepted and dropped (the resource's own `schemas` already lists the extension). Anything else there is a 400.
+ */
+function checkExtensionSchemasEcho(urn: string, value: unknown): void {
+  if (listsSchema(value, urn)) return;
+  throw badRequest("invalidValue", `"schemas" inside "${urn}" must be an array naming ${urn}, got ${describeValue(value)}`);
 }
 
 function collectUnknown(unknown: Collected["unknown"], key: string, value: unknown): void {
@@ -392,8 +414,9 @@ function normalizeSimple(def: AttributeDef, raw: unknown, where: Where): unknown
       const format = FORMATS.get(where.key);
       if (format) {
         const value = format.normalize(raw);
-        if (value === undefined) throw badRequest("invalidValue", `${where.path} ${describeValue(raw)} is not ${format.expected}`);
-        return value;
+        if (value !== undefined) return value;
+        if (format.advisory) return raw;
+        throw badRequest("invalidValue", `${where.path} ${describeValue(raw)} is not ${format.expected}`);
       }
       if (STRICT_CANONICAL.has(where.key) && def.canonicalValues) {
         const canonical = def.canonicalValues.find((c) => c.toLowerCase() === raw.toLowerCase());
@@ -423,7 +446,12 @@ function checkPassword(def: AttributeDef, raw: unknown): string | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// schemas (RFC 7643 §3): must name the core schema; gains the URN of every extension the body carries.
+// schemas (RFC 7643 §3): must name the core schema; gains the URN of every extension the body carries. A URI
+// the server has no schema for (Entra's ADSCIM Group URI, a client's own extension) is kept as given: the
+// server stores what it was sent and drops nothing silently.
+
+// RFC 3986 §3: scheme ":" hier-part, no whitespace. A relative reference ("User") names no schema.
+const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/;
 
 function normalizeSchemas(raw: unknown, resource: ResourceSchemas, present: string[]): string[] {
   const typeName = resource.resourceType.name;
@@ -435,12 +463,15 @@ function normalizeSchemas(raw: unknown, resource: ResourceSchemas, present: stri
     out.push(urn);
   };
   if (raw !== null && raw !== undefined) {
-    if (!Array.isArray(raw)) throw badRequest("invalidValue", `"schemas" must be an array of schema URNs, got ${describeValue(raw)}`);
+    if (!Array.isArray(raw)) throw badRequest("invalidValue", `"schemas" must be an array of schema URIs, got ${describeValue(raw)}`);
     let hasCore = false;
     raw.forEach((entry, i) => {
-      if (typeof entry !== "string" || !/^urn:/i.test(entry)) {
-        throw badRequest("invalidValue", `schemas[${i}] ${describeValue(entry)} is not a schema URN`);
+      // RFC 7643 §3: each value is a URI, not necessarily a URN. Entra's group create names
+      // "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group" beside the core schema.
+      if (typeof entry !== "string" || !ABSOLUTE_URI.test(entry)) {
+        throw badRequest("invalidValue", `schemas[${i}] ${describeValue(entry)} is not a schema URI (urn:... or http(s)://...)`);
       }
+      checkLength(entry, MAX_STRING_LENGTH, { path: `schemas[${i}]`, key: "schemas" });
       const lower = entry.toLowerCase();
       const known = [resource.core, ...resource.extensions].find((s) => s.id.toLowerCase() === lower);
       if (known === resource.core) hasCore = true;

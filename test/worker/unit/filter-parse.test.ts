@@ -224,11 +224,24 @@ describe("precise errors for bad filters", () => {
     expect(detailOf('not userName eq "x"')).toBe('"not" at position 1 in filter must be followed by "(", as in: not (userName eq "x")');
   });
 
-  it('emails[type eq "work"].value eq "x" is a PATCH path form, not a filter', () => {
-    expect(detailOf('emails[type eq "work"].value eq "x"')).toBe(
-      'Unexpected "." at position 23 in filter: "emails[...].value" (a sub-attribute after "]") is only valid in PATCH paths; ' +
-        'in a filter, move the comparison inside the brackets, as in: emails[type eq "work" and value eq "x"]',
+  it('entra: emails[type eq "work"].value eq "x" is the same tree as emails[type eq "work" and value eq "x"]', () => {
+    const entra = parseFilter('emails[type eq "work"].value eq "x@example.com"');
+    expect(entra).toEqual(parseFilter('emails[type eq "work" and value eq "x@example.com"]'));
+    expect(entra).toEqual(valuePath(path("emails"), and(cmp(path("type"), "eq", "work"), cmp(path("value"), "eq", "x@example.com"))));
+    // An "or" inside the brackets stays grouped: the element must match the bracket AND the comparison.
+    expect(parseFilter('emails[type eq "work" or type eq "home"].value pr and userName eq "u"')).toEqual(
+      and(valuePath(path("emails"), and(or(cmp(path("type"), "eq", "work"), cmp(path("type"), "eq", "home")), pr(path("value")))), cmp(path("userName"), "eq", "u")),
     );
+    // The comparison after "]." counts against the limit like any other.
+    const terms = Array.from({ length: MAX_FILTER_COMPARISONS - 1 }, (_, i) => `type eq "t${i}"`).join(" or ");
+    expect(() => parseFilter(`emails[${terms}].value eq "x"`)).not.toThrow();
+    expect(detailOf(`emails[${terms} or type eq "z"].value eq "x"`)).toContain(`more than ${MAX_FILTER_COMPARISONS} comparisons`);
+  });
+
+  it('emails[type eq "work"]. needs a sub-attribute and an operator', () => {
+    expect(detailOf('emails[type eq "work"].')).toBe('Expected a sub-attribute name after "]." at position 24 in filter, found the end of the filter');
+    expect(detailOf('emails[type eq "work"].value')).toBe('Expected an operator after "[...].value" at position 29 in filter, found the end of the filter');
+    expect(detailOf('emails[type eq "work"].value "x"')).toContain('Expected an operator after "[...].value" at position 30');
   });
 
   it('entra docs: emails[type eq "work"] eq "x" gets the same advice', () => {

@@ -297,6 +297,32 @@ describe("rfc7644 3.5.2.1 add", () => {
   });
 });
 
+describe("a whole extension whose value carries a schemas member (as serializers add)", () => {
+  it("replace with path = the extension URN and a schemas member naming it applies the attributes", () => {
+    const out = patch(user(), [{ op: "replace", path: ENT, value: { schemas: [ENT], department: "Rides", costCenter: "4130" } }]);
+    expect(out[ENT]).toEqual({ employeeNumber: "701984", department: "Rides", costCenter: "4130", manager: { value: "m-1", displayName: "John Smith" } });
+    expect(out.schemas).toEqual([USER_SCHEMA, ENT]);
+  });
+
+  it("add with path = the extension URN, and without a path under the URN key, on a user without the extension", () => {
+    const bare: Json = { ...user(), schemas: [USER_SCHEMA] };
+    delete bare[ENT];
+    for (const op of [
+      { op: "add", path: ENT, value: { schemas: [ENT.toUpperCase()], department: "Rides" } },
+      { op: "add", value: { [ENT]: { Schemas: [ENT], department: "Rides" } } },
+    ]) {
+      const out = patch(bare, [op]);
+      expect(out[ENT]).toEqual({ department: "Rides" });
+      expect(out.schemas).toEqual([USER_SCHEMA, ENT]);
+    }
+  });
+
+  it("a schemas member that does not name the extension is invalidValue, not silently dropped", () => {
+    expectError(() => patch(user(), [{ op: "replace", path: ENT, value: { schemas: [USER_SCHEMA], department: "x" } }]), "invalidValue", `must be an array naming ${ENT}`);
+    expectError(() => patch(user(), [{ op: "replace", path: ENT, value: { schemas: ENT, department: "x" } }]), "invalidValue", `must be an array naming ${ENT}`);
+  });
+});
+
 describe("rfc7644 3.5.2.3 replace", () => {
   it("rfc7644 3.5.2.3: replace of a complex attribute leaves unspecified sub-attributes unchanged", () => {
     const out = patch(user(), [{ op: "replace", path: "name", value: { familyName: "Smith" } }]);
