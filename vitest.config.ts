@@ -1,13 +1,42 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+/**
+ * The share of each property test's full run count to run (test/support/fast-check.ts): all of it in CI
+ * (CI=true), a quarter locally so `npm test` stays quick. FAST_CHECK_SCALE (a number in (0, 1]) overrides.
+ */
+function fastCheckScale(): number {
+  const set = process.env.FAST_CHECK_SCALE;
+  if (set !== undefined && set !== "") {
+    const scale = Number(set);
+    if (!(scale > 0 && scale <= 1)) throw new Error(`FAST_CHECK_SCALE must be a number in (0, 1], got ${JSON.stringify(set)}`);
+    return scale;
+  }
+  return process.env.CI === "true" ? 1 : 0.25;
+}
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
+  const provide = { fastCheckScale: fastCheckScale() };
   return {
     test: {
       // Request log lines only for failing tests: a passing run would print one per request (thousands).
       silent: "passed-only" as const,
+      // Vitest's default is one worker per core minus one: a single worker on a two-core machine, so the
+      // three projects below would run one file at a time. Three at once keeps both cores busy while the
+      // CLI tests wait on wrangler; each project caps its own share below.
+      maxWorkers: 3,
       projects: [
+        {
+          // Pure protocol code (src/scim): no bindings, so plain Node, no workerd to start per file.
+          test: {
+            name: "unit",
+            include: ["test/unit/**/*.test.ts"],
+            environment: "node",
+            maxWorkers: 1,
+            provide,
+          },
+        },
         {
           // The worker, its routes and its storage: run inside workerd against real D1 and KV bindings.
           plugins: [
@@ -27,6 +56,8 @@ export default defineConfig(async () => {
             hookTimeout: 120_000,
             include: ["test/worker/**/*.test.ts"],
             setupFiles: ["./test/worker/setup/apply-migrations.ts"],
+            maxWorkers: 2,
+            provide,
           },
         },
         {
@@ -37,6 +68,8 @@ export default defineConfig(async () => {
             environment: "node",
             testTimeout: 120_000,
             hookTimeout: 120_000,
+            maxWorkers: 1,
+            provide,
           },
         },
       ],

@@ -1,12 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Filter } from "../../../src/scim/filter/ast.ts";
-import { matchesFilter, matchesValueFilter } from "../../../src/scim/filter/evaluate.ts";
-import { parseFilter, parsePatchPath } from "../../../src/scim/filter/parse.ts";
-import { resolveAttrPath, resolveFilter, resolvePatchPath, resolveValueFilter } from "../../../src/scim/filter/resolve.ts";
-import { attr } from "../../../src/scim/schema/builders.ts";
-import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from "../../../src/scim/schema/core.ts";
-import { GROUP_RESOURCE, USER_RESOURCE, type ResourceSchemas } from "../../../src/scim/schema/registry.ts";
+import { runs } from "../support/fast-check.ts";
+import type { Filter } from "../../src/scim/filter/ast.ts";
+import { matchesFilter, matchesValueFilter } from "../../src/scim/filter/evaluate.ts";
+import { parseFilter, parsePatchPath } from "../../src/scim/filter/parse.ts";
+import { resolveAttrPath, resolveFilter, resolvePatchPath, resolveValueFilter } from "../../src/scim/filter/resolve.ts";
+import { attr } from "../../src/scim/schema/builders.ts";
+import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from "../../src/scim/schema/core.ts";
+import { GROUP_RESOURCE, USER_RESOURCE, type ResourceSchemas } from "../../src/scim/schema/registry.ts";
 import { filterishText, throwsOnlyScimError, userFilterArb, userPathArb, userValueArb } from "./filter-arbitraries.ts";
 
 type Resource = Record<string, unknown>;
@@ -309,7 +310,7 @@ describe("properties", () => {
       fc.property(resolvable, resources, (filter, resource) => {
         expect(matchesFilter(resource, { kind: "not", filter })).toBe(!matchesFilter(resource, filter));
       }),
-      { numRuns: 500 },
+      { numRuns: runs(500) },
     );
   });
 
@@ -326,7 +327,7 @@ describe("properties", () => {
         }
         expect(matchesFilter(resource, resolvedNe)).toBe(matchesFilter(resource, resolveFilter({ kind: "not", filter: eq }, USER_RESOURCE)));
       }),
-      { numRuns: 500 },
+      { numRuns: runs(500) },
     );
   });
 
@@ -335,7 +336,7 @@ describe("properties", () => {
       fc.property(filterishText, resources, (text, resource) => {
         throwsOnlyScimError(() => matchesFilter(resource, resolveFilter(parseFilter(text), USER_RESOURCE)));
       }),
-      { numRuns: 1000 },
+      { numRuns: runs(1000) },
     );
   });
 });

@@ -6,9 +6,9 @@ import {
   normalizeLocale,
   normalizePreferredLanguage,
   normalizeTimezone,
-} from "../../../src/scim/validate/formats.ts";
-import { ISO_3166_1_ALPHA2_CODES } from "../../../src/scim/validate/iso-3166-1.ts";
-import { ISO_639_1_CODES } from "../../../src/scim/validate/iso-639-1.ts";
+} from "../../src/scim/validate/formats.ts";
+import { ISO_3166_1_ALPHA2_CODES } from "../../src/scim/validate/iso-3166-1.ts";
+import { ISO_639_1_CODES } from "../../src/scim/validate/iso-639-1.ts";
 
 describe("workerd provides the Intl APIs the format rules rely on", () => {
   it("has Intl.getCanonicalLocales, which throws RangeError on an invalid tag", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hashPassword, PBKDF2_ITERATIONS, verifyPassword } from "../../../src/scim/password.ts";
+import { hashPassword, PBKDF2_ITERATIONS, verifyPassword } from "../../src/scim/password.ts";
 
 describe("password hashing (PBKDF2-SHA-256 over WebCrypto)", () => {
   it("uses the most iterations Cloudflare's production runtime allows", () => {
