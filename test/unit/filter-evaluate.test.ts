@@ -1,3 +1,6 @@
+// The in-memory filter evaluator (src/scim/filter/evaluate.ts): RFC 7644 §3.4.2.2 filter semantics on a
+// resource's JSON, the reference that the SQL compilation is checked against (test/worker/users-filter.test.ts)
+// and what selects elements in PATCH paths.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { runs } from "../support/fast-check.ts";

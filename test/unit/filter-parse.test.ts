@@ -1,3 +1,6 @@
+// The filter parser (src/scim/filter/parse.ts): RFC 7644 §3.4.2.2 filter grammar, PATCH paths (§3.5.2) and
+// attribute names, with a precise 400 invalidFilter / invalidPath for every bad input and the length, depth and
+// comparison limits.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { runs } from "../support/fast-check.ts";

@@ -1,3 +1,6 @@
+// Filter and path resolution (src/scim/filter/resolve.ts): parsed names resolved case-insensitively against the
+// resource type's schemas (RFC 7643 §2.1) to canonical attributes, values checked against attribute types, unknown
+// and forbidden attributes refused.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { runs } from "../support/fast-check.ts";

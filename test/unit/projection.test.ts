@@ -1,3 +1,5 @@
+// Attribute projection (src/scim/projection.ts): RFC 7644 §3.4.2.5 attributes / excludedAttributes and
+// RFC 7643 §7 "returned" (always, default, request, never), with a 400 for unknown names.
 import { describe, expect, it } from "vitest";
 import { ScimError } from "../../src/scim/errors.ts";
 import { includesAttribute, parseAttributeList, projectResource, type ProjectionOptions } from "../../src/scim/projection.ts";

@@ -1,3 +1,5 @@
+// Resource validation (src/scim/validate): RFC 7643 §2 attribute names, data types, required and readOnly
+// attributes, null as unassigned, one primary value, schemas and extensions, for User and Group bodies.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { runs } from "../support/fast-check.ts";

@@ -1,7 +1,7 @@
-// Hostile and malformed input (issue 6): fast-check generates requests against every /Users and /Groups route,
-// valid and broken (bodies, raw bytes, PATCH documents, paths, query strings, headers), and sends them to the
-// worker as a client would. Whatever arrives: never a 5xx, always a well-formed SCIM error or a correct success,
-// and afterwards the stored state satisfies the invariants of test/worker/invariants.ts.
+// Hostile and malformed input (robustness against any request): fast-check generates requests against every /Users
+// and /Groups route, valid and broken (bodies, raw bytes, PATCH documents, paths, query strings, headers), and
+// sends them to the worker as a client would. Whatever arrives: never a 5xx, always a well-formed SCIM error or a
+// correct success, and afterwards the stored state satisfies the invariants of test/worker/invariants.ts.
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";

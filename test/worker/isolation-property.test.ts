@@ -1,8 +1,9 @@
-// Tenant isolation (issue 6): tenants A and B, each with users and groups (B's groups holding B's users, one
-// nested). fast-check generates requests authenticated as A over every route and method that name B's ids (in
-// the URL, in filters, in PATCH and PUT member values, in SearchRequest bodies), B's tenant path with A's token,
-// and B's group members. After every request B's rows (users, user_emails, groups, group_members, its tenant
-// row with the counters) are exactly as before, and no response carries anything of B's that A did not send.
+// Tenant isolation (DESIGN.md "Storage": every query is tenant-scoped): tenants A and B, each with users and
+// groups (B's groups holding B's users, one nested). fast-check generates requests authenticated as A over every
+// route and method that name B's ids (in the URL, in filters, in PATCH and PUT member values, in SearchRequest
+// bodies), B's tenant path with A's token, and B's group members. After every request B's rows (users,
+// user_emails, groups, group_members, its tenant row with the counters) are exactly as before, and no response
+// carries anything of B's that A did not send.
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it, vi } from "vitest";

@@ -1,3 +1,6 @@
+// Attribute formats of RFC 7643 §4.1.2 (src/scim/validate/formats.ts): preferredLanguage, locale, timezone,
+// country, emails, URLs. Run inside workerd, not Node: the rules lean on the runtime's Intl APIs, and what ships
+// is workerd's.
 import { describe, expect, it } from "vitest";
 import {
   isAbsoluteHttpUrl,
