@@ -1,5 +1,12 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
+
+/**
+ * The operator's commands end to end: every `npm run keys` command and backup step spawns wrangler (two to
+ * four seconds of CPU each, by design of the CLI), about sixty of them in all. They form their own tier,
+ * `npm run test:operator`, which CI runs beside `npm test` (README, "Tests").
+ */
+const OPERATOR_TESTS = ["test/node/keys-cli.test.ts", "test/node/backup-roundtrip.test.ts"];
 
 /**
  * The share of each property test's full run count to run (test/support/fast-check.ts): all of it in CI
@@ -61,14 +68,28 @@ export default defineConfig(async () => {
           },
         },
         {
-          // The operator's key CLI: Node driving wrangler against a throwaway local state.
+          // The CLIs' in-process parts and `npm run dev` as the README starts it (with Okta's SPEC test).
           test: {
             name: "cli",
             include: ["test/node/**/*.test.ts"],
+            exclude: [...configDefaults.exclude, ...OPERATOR_TESTS],
             environment: "node",
             testTimeout: 120_000,
             hookTimeout: 120_000,
             maxWorkers: 1,
+            provide,
+          },
+        },
+        {
+          // The operator's key and backup commands driving real wrangler processes on throwaway local state.
+          test: {
+            name: "operator",
+            include: OPERATOR_TESTS,
+            environment: "node",
+            testTimeout: 120_000,
+            hookTimeout: 120_000,
+            // Run on its own (npm run test:operator): its two files side by side, one per core.
+            maxWorkers: 2,
             provide,
           },
         },
