@@ -1,6 +1,9 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { configDefaults, defineConfig } from "vitest/config";
 
+/** Test files running at once, in every project (see maxWorkers below). */
+const MAX_WORKERS = 3;
+
 /**
  * The operator's commands end to end: every `npm run keys` command and backup step spawns wrangler (two to
  * four seconds of CPU each, by design of the CLI), about sixty of them in all. They form their own tier,
@@ -29,10 +32,11 @@ export default defineConfig(async () => {
     test: {
       // Request log lines only for failing tests: a passing run would print one per request (thousands).
       silent: "passed-only" as const,
-      // Vitest's default is one worker per core minus one: a single worker on a two-core machine, so the
-      // three projects below would run one file at a time. Three at once keeps both cores busy while the
-      // CLI tests wait on wrangler; each project caps its own share below.
-      maxWorkers: 3,
+      // Vitest's default is one worker per core minus one: a single worker on a two-core machine, so every
+      // file ran after the other. Three at once keeps both cores busy while a file waits (on wrangler, on
+      // workerd's start). Vitest runs projects side by side only when they share one maxWorkers (a project
+      // with maxWorkers 1 is queued after all others), so each project below repeats it.
+      maxWorkers: MAX_WORKERS,
       projects: [
         {
           // Pure protocol code (src/scim): no bindings, so plain Node, no workerd to start per file.
@@ -40,7 +44,7 @@ export default defineConfig(async () => {
             name: "unit",
             include: ["test/unit/**/*.test.ts"],
             environment: "node",
-            maxWorkers: 1,
+            maxWorkers: MAX_WORKERS,
             provide,
           },
         },
@@ -63,7 +67,7 @@ export default defineConfig(async () => {
             hookTimeout: 120_000,
             include: ["test/worker/**/*.test.ts"],
             setupFiles: ["./test/worker/setup/apply-migrations.ts"],
-            maxWorkers: 2,
+            maxWorkers: MAX_WORKERS,
             provide,
           },
         },
@@ -76,7 +80,7 @@ export default defineConfig(async () => {
             environment: "node",
             testTimeout: 120_000,
             hookTimeout: 120_000,
-            maxWorkers: 1,
+            maxWorkers: MAX_WORKERS,
             provide,
           },
         },
@@ -88,8 +92,7 @@ export default defineConfig(async () => {
             environment: "node",
             testTimeout: 120_000,
             hookTimeout: 120_000,
-            // Run on its own (npm run test:operator): its two files side by side, one per core.
-            maxWorkers: 2,
+            maxWorkers: MAX_WORKERS,
             provide,
           },
         },
