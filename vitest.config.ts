@@ -1,13 +1,53 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
+
+/** Test files running at once, in every project (see maxWorkers below). */
+const MAX_WORKERS = 3;
+
+/**
+ * The operator's commands end to end: every `npm run keys` command and backup step spawns wrangler (two to
+ * four seconds of CPU each, by design of the CLI), about sixty of them in all. They form their own tier,
+ * `npm run test:operator`, which CI runs beside `npm test` (README, "Tests").
+ */
+const OPERATOR_TESTS = ["test/node/keys-cli.test.ts", "test/node/backup-roundtrip.test.ts"];
+
+/**
+ * The share of each property test's full run count to run (test/support/fast-check.ts): all of it in CI
+ * (CI=true), a quarter locally so `npm test` stays quick. FAST_CHECK_SCALE (a number in (0, 1]) overrides.
+ */
+function fastCheckScale(): number {
+  const set = process.env.FAST_CHECK_SCALE;
+  if (set !== undefined && set !== "") {
+    const scale = Number(set);
+    if (!(scale > 0 && scale <= 1)) throw new Error(`FAST_CHECK_SCALE must be a number in (0, 1], got ${JSON.stringify(set)}`);
+    return scale;
+  }
+  return process.env.CI === "true" ? 1 : 0.25;
+}
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
+  const provide = { fastCheckScale: fastCheckScale() };
   return {
     test: {
       // Request log lines only for failing tests: a passing run would print one per request (thousands).
       silent: "passed-only" as const,
+      // Vitest's default is one worker per core minus one: a single worker on a two-core machine, so every
+      // file ran after the other. Three at once keeps both cores busy while a file waits (on wrangler, on
+      // workerd's start). Vitest runs projects side by side only when they share one maxWorkers (a project
+      // with maxWorkers 1 is queued after all others), so each project below repeats it.
+      maxWorkers: MAX_WORKERS,
       projects: [
+        {
+          // Pure protocol code (src/scim): no bindings, so plain Node, no workerd to start per file.
+          test: {
+            name: "unit",
+            include: ["test/unit/**/*.test.ts"],
+            environment: "node",
+            maxWorkers: MAX_WORKERS,
+            provide,
+          },
+        },
         {
           // The worker, its routes and its storage: run inside workerd against real D1 and KV bindings.
           plugins: [
@@ -27,16 +67,33 @@ export default defineConfig(async () => {
             hookTimeout: 120_000,
             include: ["test/worker/**/*.test.ts"],
             setupFiles: ["./test/worker/setup/apply-migrations.ts"],
+            maxWorkers: MAX_WORKERS,
+            provide,
           },
         },
         {
-          // The operator's key CLI: Node driving wrangler against a throwaway local state.
+          // The CLIs' in-process parts and `npm run dev` as the README starts it (with Okta's SPEC test).
           test: {
             name: "cli",
             include: ["test/node/**/*.test.ts"],
+            exclude: [...configDefaults.exclude, ...OPERATOR_TESTS],
             environment: "node",
             testTimeout: 120_000,
             hookTimeout: 120_000,
+            maxWorkers: MAX_WORKERS,
+            provide,
+          },
+        },
+        {
+          // The operator's key and backup commands driving real wrangler processes on throwaway local state.
+          test: {
+            name: "operator",
+            include: OPERATOR_TESTS,
+            environment: "node",
+            testTimeout: 120_000,
+            hookTimeout: 120_000,
+            maxWorkers: MAX_WORKERS,
+            provide,
           },
         },
       ],

@@ -1,12 +1,13 @@
-// The CLI's pure parts, in-process: argument parsing, SQL quoting and the base URLs read from wrangler.toml.
+// The CLI's pure parts, in-process: argument parsing, SQL quoting and the base URLs read from wrangler.toml;
+// bad arguments as the operator sees them (exit status, one stderr line), in-process and in a few real processes.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { parseDevArgs, parseKeysArgs } from "../../tools/args.ts";
 import { baseUrls, devPublicUrl, publicBaseUrl, readPublicBaseUrl } from "../../tools/config.ts";
-import { CliError } from "../../tools/errors.ts";
+import { CliError, runEntryPoint } from "../../tools/errors.ts";
 import { sqlNullableString, sqlString } from "../../tools/sql.ts";
-import { REPO_ROOT } from "./helpers.ts";
+import { REPO_ROOT, runDev, runKeys } from "./helpers.ts";
 
 function usageFailure(parse: () => unknown): string {
   try {
@@ -110,5 +111,74 @@ describe("dev arguments", () => {
 
   test.each([[["--port", "0"]], [["--port", "70000"]], [["--port", "80a"]], [["--json"]], [["serve"]]])("%j is a usage error", (argv) => {
     expect(usageFailure(() => parseDevArgs(argv))).toBeTruthy();
+  });
+});
+
+/**
+ * `npm run keys` as keys.ts runs it, in-process: parse inside runEntryPoint, which turns a failure into the
+ * exit status and the one stderr line. Returns what the operator would see.
+ */
+async function keysInProcess(argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const out = { stdout: "", stderr: "" };
+  const capture = (stream: "stdout" | "stderr") =>
+    vi.spyOn(process[stream], "write").mockImplementation((chunk: string | Uint8Array) => {
+      out[stream] += String(chunk);
+      return true;
+    });
+  const spies = [capture("stdout"), capture("stderr")];
+  const exitCodeBefore = process.exitCode;
+  try {
+    await runEntryPoint(async () => {
+      parseKeysArgs(argv);
+    });
+    return { status: Number(process.exitCode ?? 0), ...out };
+  } finally {
+    process.exitCode = exitCodeBefore;
+    for (const spy of spies) spy.mockRestore();
+  }
+}
+
+describe("keys: bad arguments exit 2 with one line on stderr and nothing on stdout", () => {
+  // The argument errors of the spawned end-to-end suite (test/node/keys-cli.test.ts, "bad input"), in-process.
+  test.each([
+    [["list", "Acme"]],
+    [["create", "a"]],
+    [["create", "acme_corp"]],
+    [["create", "acme", "--expires", "0"]],
+    [["create", "acme", "--expires", "-1"]],
+    [["create", "acme", "--expires", "soon"]],
+    [["create", "acme", "--label", "two\nlines"]],
+    [["create"]],
+    [["revoke", "not-a-key-id"]],
+    [["rotate", "abcdefghijklmnop", "--grace", "-5"]],
+    [["list", "acme", "--env", "eu"]],
+    [["list", "acme", "--remote"]],
+    [["frobnicate", "acme"]],
+    [[]],
+    [["list", "acme", "--verbose"]],
+    [["list", "acme", "--grace", "5"]],
+    [["list", "acme", "extra"]],
+  ])("%j", async (argv) => {
+    const result = await keysInProcess(argv);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(/^error: [^\n]+\n$/);
+  });
+});
+
+describe("keys and dev as spawned processes: the exit status scripts branch on", () => {
+  // A few real processes, so the entry points' wiring (top-level await, process.exitCode) is covered too.
+  test.each([[["frobnicate", "acme"]], [["create", "acme", "--expires", "soon"]], [[]]])("keys %j exits 2 with one stderr line", async (argv) => {
+    const result = await runKeys(argv);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(/^error: [^\n]+\n$/);
+  });
+
+  test("dev --port 0 exits 2 with one stderr line, before touching any state", async () => {
+    const result = await runDev(["--port", "0"]);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(/^error: [^\n]+\n$/);
   });
 });

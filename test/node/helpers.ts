@@ -38,6 +38,11 @@ export function runKeys(args: string[]): Promise<RunResult> {
   return run([...STRIP_TYPES, "tools/keys.ts", ...args]);
 }
 
+/** `npm run dev -- ...args` without npm in between, to completion (for arguments it refuses). */
+export function runDev(args: string[]): Promise<RunResult> {
+  return run([...STRIP_TYPES, "tools/dev.ts", ...args]);
+}
+
 /** wrangler itself, to inspect state independently of the code under test. */
 export async function wrangler(args: string[]): Promise<string> {
   const result = await run([WRANGLER_SCRIPT, ...args]);
@@ -99,7 +104,7 @@ export function startDevCommand(port: number, persistTo: string): Background {
   return startInGroup([...STRIP_TYPES, "tools/dev.ts", "--port", String(port), "--persist-to", persistTo]);
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | null>, background: Background, timeoutMs = 50_000): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => Promise<T | null>, background: Background, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (background.child.exitCode !== null) throw new Error(`process exited while waiting for ${what}:\n${background.output()}`);

@@ -1,7 +1,7 @@
-// Issue 4's cost targets, measured in D1's billing units (rows read / rows written, from the `meta` D1
-// returns, surfaced per request in Server-Timing): membership changes on a 50,000-member group cost a small
-// constant, independent of the group's size; a rename likewise; a read without members reads no member rows;
-// a read with members returns every one of them.
+// D1 cost of large groups (DESIGN.md "Storage": membership is one row per member), measured in D1's billing units
+// (rows read / rows written, from the `meta` D1 returns, surfaced per request in Server-Timing): membership
+// changes on a 50,000-member group cost a small constant, independent of the group's size; a rename likewise; a
+// read without members reads no member rows; a read with members returns every one of them.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { meterD1 } from "../../src/storage/d1/meter.ts";
@@ -54,7 +54,7 @@ beforeAll(async () => {
   expect(await storedMemberCount()).toEqual({ rows: GROUP_SIZE, counter: GROUP_SIZE });
 }, 120_000);
 
-describe("issue 4 cost targets on a 50,000-member group", () => {
+describe("D1 cost of membership changes and reads on a 50,000-member group", () => {
   it("okta: adding one member reads and writes a small constant number of rows", async () => {
     const res = await patch(patchBody({ op: "add", path: "members", value: [{ value: bulkId(GROUP_SIZE + 1) }] }));
     expect(res.status).toBe(204);

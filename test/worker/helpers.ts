@@ -65,19 +65,30 @@ export function costOf(res: Response): Cost {
 
 export const bulkId = (i: number) => `bulk-${String(i).padStart(6, "0")}`;
 
-/** Seeds `count` users (bulk-NNNNNN@example.com, one email each) with set-based statements, bypassing the API. */
-export async function seedUsers(tenantId: number, from: number, count: number): Promise<void> {
+/**
+ * Seeds `count` users (bulk-NNNNNN@example.com, one email each) with set-based statements, bypassing the API.
+ * Each row gets its list ordinal (and folded display name) in the INSERT itself, as the repository writes them;
+ * `ordinals: "trigger"` leaves them out so the migration's insert triggers assign them, as they do for any
+ * other writer (scripts, the bench), at three statements per row instead of one.
+ */
+export async function seedUsers(tenantId: number, from: number, count: number, options: { ordinals?: "insert" | "trigger" } = {}): Promise<void> {
   const now = new Date().toISOString();
+  const byTrigger = options.ordinals === "trigger";
+  const ordinalColumns = byTrigger ? "" : ", ordinal, display_name_key";
+  // Ordinals continue after the tenant's counter; lower() is the full fold for these ASCII names.
+  const ordinalValues = byTrigger
+    ? ""
+    : ", (SELECT user_ordinal_next FROM tenants WHERE id = ?3) + i - ?1, lower(printf('Bulk User %06d', i))";
   await env.DB.prepare(
     `WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 + ?2 - 1)
-     INSERT INTO users (tenant_id, id, user_name, user_name_key, external_id, display_name, created_at, updated_at, version, data)
+     INSERT INTO users (tenant_id, id, user_name, user_name_key, external_id, display_name, created_at, updated_at, version, data${ordinalColumns})
      SELECT ?3, printf('bulk-%06d', i), printf('bulk-%06d@example.com', i), printf('bulk-%06d@example.com', i),
        printf('ext-%06d', i), printf('Bulk User %06d', i), ?4, ?4, 1,
        json_object('schemas', json_array('urn:ietf:params:scim:schemas:core:2.0:User'),
          'userName', printf('bulk-%06d@example.com', i), 'externalId', printf('ext-%06d', i),
          'displayName', printf('Bulk User %06d', i),
          'emails', json_array(json_object('value', printf('bulk-%06d@example.com', i), 'type', 'work', 'primary', json('true'))),
-         'active', json('true'))
+         'active', json('true'))${ordinalValues}
      FROM n`,
   )
     .bind(from, count, tenantId, now)
@@ -89,6 +100,6 @@ export async function seedUsers(tenantId: number, from: number, count: number): 
   )
     .bind(tenantId, from, count)
     .run();
-  await env.DB.prepare("UPDATE tenants SET user_count = user_count + ? WHERE id = ?").bind(count, tenantId).run();
+  const advanceOrdinals = byTrigger ? "" : ", user_ordinal_next = user_ordinal_next + ?1";
+  await env.DB.prepare(`UPDATE tenants SET user_count = user_count + ?1${advanceOrdinals} WHERE id = ?2`).bind(count, tenantId).run();
 }
-

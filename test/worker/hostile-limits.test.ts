@@ -1,6 +1,7 @@
-// Every request limit is a documented constant, served exactly at the boundary and refused one past it with a
-// 4xx whose detail names the limit (issue 6, "Limits"). The filter limits are also run with the costliest
-// filter shapes against D1, whose own limits (100 bound parameters, expression depth 100) they exist to stay under.
+// Every request limit is a documented constant, served exactly at the boundary and refused one past it with a 4xx
+// whose detail names the limit (README, "Paging, sorting and search": the list of limits). The filter limits are
+// also run with the costliest filter shapes against D1, whose own limits (100 bound parameters, expression depth
+// 100) they exist to stay under.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from "../../src/http/body.ts";

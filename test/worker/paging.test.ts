@@ -1,6 +1,7 @@
-// Issue 5, index paging (RFC 7644 §3.4.2.4) at scale: a page costs about `count` rows read at any depth,
-// forwards and backwards, before and after deletes, and the pages of a sequential import (Okta pages with
-// startIndex=1, 101, 201, ...) return every user exactly once. Cost is D1's own count (Server-Timing).
+// Index paging (RFC 7644 §3.4.2.4) at scale, without OFFSET (README, "Paging, sorting and search"): a page costs
+// about `count` rows read at any depth, forwards and backwards, before and after deletes, and the pages of a
+// sequential import (Okta pages with startIndex=1, 101, 201, ...) return every user exactly once. Cost is D1's own
+// count (Server-Timing).
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bulkId, call, costOf, issueKey, json, seedUsers } from "./helpers.ts";
@@ -176,5 +177,26 @@ describe("rfc7644 3.4.2.4 index paging of groups", () => {
     expect(after.body.totalResults).toBe(4998);
     expect(ids(after.body)).toEqual(groups.slice(3989, 4089));
     expect(after.rowsRead).toBeLessThanOrEqual(100 + FEW + TREE);
+  });
+});
+
+describe("rfc7644 3.4.2.4 index paging of users written outside the API", () => {
+  it("users inserted without an ordinal (a script, the bench) are numbered by the insert trigger and listed last", async () => {
+    const total = (await page("count=0")).body.totalResults;
+    // Every other test seeds with the ordinals in the INSERT; this one takes the migration's trigger path.
+    await seedUsers(tenantId, N + 1, 50, { ordinals: "trigger" });
+    const added = Array.from({ length: 50 }, (_, i) => bulkId(N + 1 + i));
+    const { body, rowsRead } = await page(`startIndex=${total - 19}&count=100`);
+    expect(body.totalResults).toBe(total + 50);
+    expect(ids(body)).toEqual([...expected.slice(-20), ...added]);
+    expect(rowsRead).toBeLessThanOrEqual(100 + FEW + TREE);
+    const numbered = await env.DB.prepare(
+      `SELECT min(ordinal) AS lo, max(ordinal) AS hi, count(DISTINCT ordinal) AS n,
+         (SELECT user_ordinal_next FROM tenants WHERE id = ?1) AS next
+       FROM users WHERE tenant_id = ?1 AND id > ?2`,
+    )
+      .bind(tenantId, bulkId(N))
+      .first();
+    expect(numbered).toEqual({ lo: N, hi: N + 49, n: 50, next: N + 50 });
   });
 });

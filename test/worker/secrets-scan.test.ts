@@ -1,8 +1,8 @@
-// Abuse and secrets (issue 6): after keys are issued the way the CLI issues them (newKeyRecord + writeKey) and
-// users are given passwords through every API shape (POST, PUT, PATCH with and without path), a scan of EVERY
-// row of EVERY D1 table and EVERY KV key, value and metadata finds no token, no token secret (nor its first 16
-// characters) and no plain password; neither do the log lines written while serving those requests, nor the
-// responses.
+// Secrets at rest (DESIGN.md "Credentials": hashes only, never logged or returned): after keys are issued the way
+// the CLI issues them (newKeyRecord + writeKey) and users are given passwords through every API shape (POST, PUT,
+// PATCH with and without path), a scan of EVERY row of EVERY D1 table and EVERY KV key, value and metadata finds
+// no token, no token secret (nor its first 16 characters) and no plain password; neither do the log lines written
+// while serving those requests, nor the responses.
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { newKeyRecord, parseToken } from "../../src/keys/token.ts";

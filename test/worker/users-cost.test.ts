@@ -1,5 +1,6 @@
-// Issue 3: a lookup by userName, externalId or id reads at most a few D1 rows, whatever the tenant size.
-// Measured in D1's own units (rows read, from Server-Timing), not with timers.
+// D1 cost of user lookups (DESIGN.md "Storage": an indexed lookup reads about 1 row): a lookup by userName,
+// externalId or id reads at most a few D1 rows, whatever the tenant size. Measured in D1's own units (rows read,
+// from Server-Timing), not with timers.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bulkId, call, costOf, issueKey, json, seedUsers } from "./helpers.ts";

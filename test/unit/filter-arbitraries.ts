@@ -1,9 +1,9 @@
 // fast-check generators for filter ASTs and filter-like text, shared by the parse and evaluate property tests.
 import fc from "fast-check";
 import { expect } from "vitest";
-import { ScimError, type ScimType } from "../../../src/scim/errors.ts";
-import type { AttrPath, CompareOp, Filter, FilterValue } from "../../../src/scim/filter/ast.ts";
-import { printFilter } from "../../../src/scim/filter/print.ts";
+import { ScimError, type ScimType } from "../../src/scim/errors.ts";
+import type { AttrPath, CompareOp, Filter, FilterValue } from "../../src/scim/filter/ast.ts";
+import { printFilter } from "../../src/scim/filter/print.ts";
 
 export const COMPARE_OPS: CompareOp[] = ["eq", "ne", "co", "sw", "ew", "gt", "lt", "ge", "le"];
 

@@ -1,12 +1,16 @@
+// The in-memory filter evaluator (src/scim/filter/evaluate.ts): RFC 7644 §3.4.2.2 filter semantics on a
+// resource's JSON, the reference that the SQL compilation is checked against (test/worker/users-filter.test.ts)
+// and what selects elements in PATCH paths.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Filter } from "../../../src/scim/filter/ast.ts";
-import { matchesFilter, matchesValueFilter } from "../../../src/scim/filter/evaluate.ts";
-import { parseFilter, parsePatchPath } from "../../../src/scim/filter/parse.ts";
-import { resolveAttrPath, resolveFilter, resolvePatchPath, resolveValueFilter } from "../../../src/scim/filter/resolve.ts";
-import { attr } from "../../../src/scim/schema/builders.ts";
-import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from "../../../src/scim/schema/core.ts";
-import { GROUP_RESOURCE, USER_RESOURCE, type ResourceSchemas } from "../../../src/scim/schema/registry.ts";
+import { runs } from "../support/fast-check.ts";
+import type { Filter } from "../../src/scim/filter/ast.ts";
+import { matchesFilter, matchesValueFilter } from "../../src/scim/filter/evaluate.ts";
+import { parseFilter, parsePatchPath } from "../../src/scim/filter/parse.ts";
+import { resolveAttrPath, resolveFilter, resolvePatchPath, resolveValueFilter } from "../../src/scim/filter/resolve.ts";
+import { attr } from "../../src/scim/schema/builders.ts";
+import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from "../../src/scim/schema/core.ts";
+import { GROUP_RESOURCE, USER_RESOURCE, type ResourceSchemas } from "../../src/scim/schema/registry.ts";
 import { filterishText, throwsOnlyScimError, userFilterArb, userPathArb, userValueArb } from "./filter-arbitraries.ts";
 
 type Resource = Record<string, unknown>;
@@ -309,7 +313,7 @@ describe("properties", () => {
       fc.property(resolvable, resources, (filter, resource) => {
         expect(matchesFilter(resource, { kind: "not", filter })).toBe(!matchesFilter(resource, filter));
       }),
-      { numRuns: 500 },
+      { numRuns: runs(500) },
     );
   });
 
@@ -326,7 +330,7 @@ describe("properties", () => {
         }
         expect(matchesFilter(resource, resolvedNe)).toBe(matchesFilter(resource, resolveFilter({ kind: "not", filter: eq }, USER_RESOURCE)));
       }),
-      { numRuns: 500 },
+      { numRuns: runs(500) },
     );
   });
 
@@ -335,7 +339,7 @@ describe("properties", () => {
       fc.property(filterishText, resources, (text, resource) => {
         throwsOnlyScimError(() => matchesFilter(resource, resolveFilter(parseFilter(text), USER_RESOURCE)));
       }),
-      { numRuns: 1000 },
+      { numRuns: runs(1000) },
     );
   });
 });

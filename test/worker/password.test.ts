@@ -1,5 +1,7 @@
+// Password hashing (src/scim/password.ts): PBKDF2-SHA-256 over WebCrypto. Run inside workerd, not Node:
+// workerd caps PBKDF2 at 100,000 iterations, and the hash must work in the runtime that ships.
 import { describe, expect, it } from "vitest";
-import { hashPassword, PBKDF2_ITERATIONS, verifyPassword } from "../../../src/scim/password.ts";
+import { hashPassword, PBKDF2_ITERATIONS, verifyPassword } from "../../src/scim/password.ts";
 
 describe("password hashing (PBKDF2-SHA-256 over WebCrypto)", () => {
   it("uses the most iterations Cloudflare's production runtime allows", () => {

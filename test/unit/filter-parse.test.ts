@@ -1,8 +1,12 @@
+// The filter parser (src/scim/filter/parse.ts): RFC 7644 §3.4.2.2 filter grammar, PATCH paths (§3.5.2) and
+// attribute names, with a precise 400 invalidFilter / invalidPath for every bad input and the length, depth and
+// comparison limits.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { AttrPath, CompareOp, Filter, FilterValue } from "../../../src/scim/filter/ast.ts";
-import { MAX_FILTER_COMPARISONS, MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, parseAttrPath, parseFilter, parsePatchPath } from "../../../src/scim/filter/parse.ts";
-import { printFilter, printPatchPath } from "../../../src/scim/filter/print.ts";
+import { runs } from "../support/fast-check.ts";
+import type { AttrPath, CompareOp, Filter, FilterValue } from "../../src/scim/filter/ast.ts";
+import { MAX_FILTER_COMPARISONS, MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, parseAttrPath, parseFilter, parsePatchPath } from "../../src/scim/filter/parse.ts";
+import { printFilter, printPatchPath } from "../../src/scim/filter/print.ts";
 import { filterArb, filterishText, scimErrorOf, throwsOnlyScimError } from "./filter-arbitraries.ts";
 
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -389,7 +393,7 @@ describe("properties", () => {
         fc.pre(comparisons(filter) <= MAX_FILTER_COMPARISONS);
         expect(parseFilter(printFilter(filter))).toStrictEqual(filter);
       }),
-      { numRuns: 500 },
+      { numRuns: runs(500) },
     );
   });
 
@@ -400,7 +404,7 @@ describe("properties", () => {
         throwsOnlyScimError(() => parsePatchPath(text));
         throwsOnlyScimError(() => parseAttrPath(text));
       }),
-      { numRuns: 2000 },
+      { numRuns: runs(2000) },
     );
   });
 });

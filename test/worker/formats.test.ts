@@ -1,3 +1,6 @@
+// Attribute formats of RFC 7643 §4.1.2 (src/scim/validate/formats.ts): preferredLanguage, locale, timezone,
+// country, emails, URLs. Run inside workerd, not Node: the rules lean on the runtime's Intl APIs, and what ships
+// is workerd's.
 import { describe, expect, it } from "vitest";
 import {
   isAbsoluteHttpUrl,
@@ -6,9 +9,9 @@ import {
   normalizeLocale,
   normalizePreferredLanguage,
   normalizeTimezone,
-} from "../../../src/scim/validate/formats.ts";
-import { ISO_3166_1_ALPHA2_CODES } from "../../../src/scim/validate/iso-3166-1.ts";
-import { ISO_639_1_CODES } from "../../../src/scim/validate/iso-639-1.ts";
+} from "../../src/scim/validate/formats.ts";
+import { ISO_3166_1_ALPHA2_CODES } from "../../src/scim/validate/iso-3166-1.ts";
+import { ISO_639_1_CODES } from "../../src/scim/validate/iso-639-1.ts";
 
 describe("workerd provides the Intl APIs the format rules rely on", () => {
   it("has Intl.getCanonicalLocales, which throws RangeError on an invalid tag", () => {

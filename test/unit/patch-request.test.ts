@@ -1,10 +1,10 @@
 // parsePatchRequest: the PatchOp message (RFC 7644 §3.5.2), path resolution and value normalisation.
 import { describe, expect, it } from "vitest";
-import { ScimError } from "../../../src/scim/errors.ts";
-import { MAX_PATCH_OPERATIONS, MAX_PATCH_VALUES, parsePatchRequest, type PatchOperation } from "../../../src/scim/patch/index.ts";
-import { attr, complex, str } from "../../../src/scim/schema/builders.ts";
-import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, PATCH_OP_SCHEMA, USER_SCHEMA } from "../../../src/scim/schema/core.ts";
-import { GROUP_RESOURCE, USER_RESOURCE, type ResourceSchemas } from "../../../src/scim/schema/registry.ts";
+import { ScimError } from "../../src/scim/errors.ts";
+import { MAX_PATCH_OPERATIONS, MAX_PATCH_VALUES, parsePatchRequest, type PatchOperation } from "../../src/scim/patch/index.ts";
+import { attr, complex, str } from "../../src/scim/schema/builders.ts";
+import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, PATCH_OP_SCHEMA, USER_SCHEMA } from "../../src/scim/schema/core.ts";
+import { GROUP_RESOURCE, USER_RESOURCE, type ResourceSchemas } from "../../src/scim/schema/registry.ts";
 
 const ENT = ENTERPRISE_USER_SCHEMA;
 const ACME = "urn:ietf:params:scim:schemas:extension:acme:2.0:User";

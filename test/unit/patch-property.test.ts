@@ -3,10 +3,11 @@
 // input, and keep `schemas`, `id` and `meta` consistent.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ScimError } from "../../../src/scim/errors.ts";
-import { applyPatch, parsePatchRequest } from "../../../src/scim/patch/index.ts";
-import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, PATCH_OP_SCHEMA, USER_SCHEMA } from "../../../src/scim/schema/core.ts";
-import { GROUP_RESOURCE, USER_RESOURCE, type ResourceSchemas } from "../../../src/scim/schema/registry.ts";
+import { runs } from "../support/fast-check.ts";
+import { ScimError } from "../../src/scim/errors.ts";
+import { applyPatch, parsePatchRequest } from "../../src/scim/patch/index.ts";
+import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, PATCH_OP_SCHEMA, USER_SCHEMA } from "../../src/scim/schema/core.ts";
+import { GROUP_RESOURCE, USER_RESOURCE, type ResourceSchemas } from "../../src/scim/schema/registry.ts";
 
 type Json = Record<string, unknown>;
 const ENT = ENTERPRISE_USER_SCHEMA;
@@ -124,7 +125,7 @@ describe("patch properties", () => {
   it("User: random operation sequences throw only ScimError and never mutate the input", () => {
     fc.assert(
       fc.property(operations(USER_PATHS), (ops) => check(USER_RESOURCE, user, ops, [ENT, ACME])),
-      { numRuns: 500 },
+      { numRuns: runs(500) },
     );
   });
 
@@ -132,14 +133,14 @@ describe("patch properties", () => {
     const pathless = fc.array(fc.record({ op: fc.constantFrom("add", "replace", "Replace"), value }), { minLength: 1, maxLength: 4 });
     fc.assert(
       fc.property(pathless, (ops) => check(USER_RESOURCE, user, ops, [ENT, ACME])),
-      { numRuns: 500 },
+      { numRuns: runs(500) },
     );
   });
 
   it("Group: random operation sequences throw only ScimError and never mutate the input", () => {
     fc.assert(
       fc.property(operations(GROUP_PATHS), (ops) => check(GROUP_RESOURCE, group, ops, [])),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 });

@@ -1,10 +1,10 @@
 // applyPatch: RFC 7644 §3.5.2 semantics and the request shapes Okta and Microsoft Entra ID send.
 import { describe, expect, it } from "vitest";
-import { ScimError } from "../../../src/scim/errors.ts";
-import { applyPatch, parsePatchRequest } from "../../../src/scim/patch/index.ts";
-import { str } from "../../../src/scim/schema/builders.ts";
-import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, PATCH_OP_SCHEMA, USER_SCHEMA } from "../../../src/scim/schema/core.ts";
-import { GROUP_RESOURCE, USER_RESOURCE, type ResourceSchemas } from "../../../src/scim/schema/registry.ts";
+import { ScimError } from "../../src/scim/errors.ts";
+import { applyPatch, parsePatchRequest } from "../../src/scim/patch/index.ts";
+import { str } from "../../src/scim/schema/builders.ts";
+import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, PATCH_OP_SCHEMA, USER_SCHEMA } from "../../src/scim/schema/core.ts";
+import { GROUP_RESOURCE, USER_RESOURCE, type ResourceSchemas } from "../../src/scim/schema/registry.ts";
 
 type Json = Record<string, unknown>;
 const ENT = ENTERPRISE_USER_SCHEMA;

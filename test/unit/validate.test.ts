@@ -1,9 +1,12 @@
+// Resource validation (src/scim/validate): RFC 7643 §2 attribute names, data types, required and readOnly
+// attributes, null as unassigned, one primary value, schemas and extensions, for User and Group bodies.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ScimError } from "../../../src/scim/errors.ts";
-import { attr, complex, str } from "../../../src/scim/schema/builders.ts";
-import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from "../../../src/scim/schema/core.ts";
-import { GROUP_RESOURCE, USER_RESOURCE, type ResourceSchemas } from "../../../src/scim/schema/registry.ts";
+import { runs } from "../support/fast-check.ts";
+import { ScimError } from "../../src/scim/errors.ts";
+import { attr, complex, str } from "../../src/scim/schema/builders.ts";
+import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from "../../src/scim/schema/core.ts";
+import { GROUP_RESOURCE, USER_RESOURCE, type ResourceSchemas } from "../../src/scim/schema/registry.ts";
 import {
   MAX_BINARY_LENGTH,
   MAX_EXTENSION_DEPTH,
@@ -12,7 +15,7 @@ import {
   MAX_PASSWORD_LENGTH,
   MAX_STRING_LENGTH,
   normalizeResource,
-} from "../../../src/scim/validate/resource.ts";
+} from "../../src/scim/validate/resource.ts";
 
 const ACME = "urn:ietf:params:scim:schemas:extension:acme:2.0:User";
 
@@ -542,7 +545,7 @@ describe("properties", () => {
           }
         }
       }),
-      { numRuns: 2000 },
+      { numRuns: runs(2000) },
     );
   });
 
@@ -557,7 +560,7 @@ describe("properties", () => {
         }
         expect(normalizeResource(first, USER_RESOURCE).resource).toEqual(first);
       }),
-      { numRuns: 1000 },
+      { numRuns: runs(1000) },
     );
   });
 });

@@ -1,8 +1,10 @@
+// Attribute projection (src/scim/projection.ts): RFC 7644 §3.4.2.5 attributes / excludedAttributes and
+// RFC 7643 §7 "returned" (always, default, request, never), with a 400 for unknown names.
 import { describe, expect, it } from "vitest";
-import { ScimError } from "../../../src/scim/errors.ts";
-import { includesAttribute, parseAttributeList, projectResource, type ProjectionOptions } from "../../../src/scim/projection.ts";
-import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from "../../../src/scim/schema/core.ts";
-import { GROUP_RESOURCE, USER_RESOURCE } from "../../../src/scim/schema/registry.ts";
+import { ScimError } from "../../src/scim/errors.ts";
+import { includesAttribute, parseAttributeList, projectResource, type ProjectionOptions } from "../../src/scim/projection.ts";
+import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from "../../src/scim/schema/core.ts";
+import { GROUP_RESOURCE, USER_RESOURCE } from "../../src/scim/schema/registry.ts";
 
 const ACME = "urn:ietf:params:scim:schemas:extension:acme:2.0:User";
 
