@@ -11,7 +11,7 @@ import { parseListQuery } from "../scim/list.ts";
 import { etag, renderResource } from "../scim/meta.ts";
 import { hashPassword } from "../scim/password.ts";
 import { applyPatch, parsePatchRequest } from "../scim/patch/index.ts";
-import { parseAttributeList, projectResource, type ProjectionOptions } from "../scim/projection.ts";
+import { includesAttribute, parseAttributeList, projectResource, type ProjectionOptions } from "../scim/projection.ts";
 import { parseSearchRequest } from "../scim/search.ts";
 import { ENTERPRISE_USER_SCHEMA } from "../scim/schema/core.ts";
 import { USER_RESOURCE } from "../scim/schema/registry.ts";
@@ -32,11 +32,15 @@ function location(c: Ctx, id: string): string {
   return `${tenantBaseUrl(c.env.PUBLIC_BASE_URL, c.var.auth.tenant.slug)}/Users/${id}`;
 }
 
-function projection(c: Ctx) {
-  return {
+/** Reads `attributes`/`excludedAttributes`; unknown names fail here, so writes call it before they write. */
+function projection(c: Ctx): ProjectionOptions {
+  const options = {
     attributes: parseAttributeList(c.req.query("attributes")),
     excludedAttributes: parseAttributeList(c.req.query("excludedAttributes")),
   };
+  // Compiles (and so validates) both lists.
+  includesAttribute(USER_RESOURCE, options, "groups");
+  return options;
 }
 
 function render(c: Ctx, user: StoredUser): Record<string, unknown> {
@@ -94,6 +98,7 @@ usersRoutes.post("/Users/.search", async (c) => listEndpoint(USERS_LIST, c, pars
 allowOnly(usersRoutes, "/Users/.search", ["POST"]);
 
 usersRoutes.post("/Users", async (c) => {
+  projection(c);
   const write = await prepareWrite(c, await readJsonObject(c.req.raw));
   if (write.data.active === undefined) write.data.active = true;
   const user = await createUser(c.var.db, c.var.auth.tenant.id, write);
@@ -131,6 +136,7 @@ async function modifyUser(
 }
 
 usersRoutes.put("/Users/:id", async (c) => {
+  projection(c);
   const id = c.req.param("id");
   const input = await readJsonObject(c.req.raw);
   if (typeof input.id === "string" && input.id !== id) {
@@ -141,6 +147,7 @@ usersRoutes.put("/Users/:id", async (c) => {
 });
 
 usersRoutes.patch("/Users/:id", async (c) => {
+  projection(c);
   const operations = parsePatchRequest(await readJsonObject(c.req.raw), USER_RESOURCE);
   const user = await modifyUser(c, c.req.param("id"), async (current) => {
     const patched = applyPatch({ ...current.data, id: current.id }, operations, USER_RESOURCE);

@@ -283,3 +283,35 @@ export function resourceProblems(body: Record<string, unknown> | undefined, reso
   }
   return problems;
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// A refused request changed nothing.
+
+/**
+ * Every stored row of the given tenants (or of all), as one string: equal before and after a request exactly
+ * when it changed no row. A 4xx or 5xx must leave it equal (validate every parameter before any write;
+ * never a partial write).
+ */
+export async function storedRows(tenantIds?: number[]): Promise<string> {
+  const tables: Array<[string, string, string]> = [
+    ["tenants", "id", "id"],
+    ["users", "tenant_id", "seq"],
+    ["user_emails", "tenant_id", "user_seq, value_key"],
+    ["groups", "tenant_id", "seq"],
+    ["group_members", "tenant_id", "group_id, member_id"],
+    ["position_tree", "tenant_id", "kind, level, bucket"],
+  ];
+  const parts: unknown[] = [];
+  for (const [table, tenantColumn, order] of tables) {
+    const where = tenantIds === undefined ? "" : ` WHERE ${tenantColumn} IN (SELECT value FROM json_each(?))`;
+    const statement = env.DB.prepare(`SELECT * FROM ${table}${where} ORDER BY ${order}`);
+    const bound = tenantIds === undefined ? statement : statement.bind(JSON.stringify(tenantIds));
+    parts.push((await bound.all()).results);
+  }
+  return JSON.stringify(parts);
+}
+
+/** The problem with a refused (4xx/5xx) response whose request changed stored rows, if it did. */
+export function unchangedByRefusal(status: number, before: string, after: string): string[] {
+  return status >= 400 && before !== after ? [`status ${status}, yet the request changed stored rows`] : [];
+}
