@@ -7,6 +7,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { devPublicUrl, publicBaseUrl } from "../src/cli/config.ts";
 import { REPO_ROOT, runWrangler, wranglerCommand, wranglerEnv } from "../src/cli/wrangler.ts";
+import { throwawaySecretArgs } from "../tools/dev-secrets.ts";
 
 export interface RunningServer {
   /** http://127.0.0.1:PORT */
@@ -100,6 +101,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     "EXPOSE_D1_COST:true",
     "--var",
     "BENCH_FLOOR:true",
+    ...throwawaySecretArgs(),
     "--var",
     `PUBLIC_BASE_URL:${devPublicUrl(publicBaseUrl(null), options.port)}`,
   ]);

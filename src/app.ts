@@ -12,6 +12,7 @@ import { discovery } from "./routes/discovery.ts";
 import { groupsRoutes } from "./routes/groups.ts";
 import { searchRoutes } from "./routes/search.ts";
 import { usersRoutes } from "./routes/users.ts";
+import { ConfigError, configOf, type Config } from "./config.ts";
 import { ScimError } from "./scim/errors.ts";
 import { meterD1 } from "./storage/d1-meter.ts";
 import { openDb } from "./storage/db.ts";
@@ -19,8 +20,20 @@ import { isTransientD1Error, storageUnavailable } from "./storage/errors.ts";
 
 export const app = new Hono<AppEnv>({ getPath: routingPath });
 
+/** The parsed configuration; an invalid one refuses the request (503) and logs what is wrong, every time. */
+function requireConfig(c: Context<AppEnv>): Config {
+  try {
+    return configOf(c.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(JSON.stringify({ requestId: c.get("requestId"), error: `refusing to serve: ${error.message}` }));
+    throw new ScimError(503, "The service is not configured correctly; the operator can see why in the worker's log.");
+  }
+}
+
 app.use("*", requestLog);
 app.use("*", async (c, next) => {
+  c.set("config", requireConfig(c));
   // Every query goes through the meter, so the log line (and Server-Timing) can say what the request cost.
   const meter = meterD1(c.env.DB);
   c.set("d1", meter);
