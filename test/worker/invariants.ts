@@ -137,7 +137,7 @@ export async function checkInvariants(tenantIds?: number[]): Promise<string[]> {
     if (Boolean(u.active) !== (data.active !== false)) violations.push(`${where}: active column ${u.active} != data.active ${JSON.stringify(data.active)}`);
     if (!Array.isArray(data.schemas) || !data.schemas.includes(USER_SCHEMA)) violations.push(`${where}: data.schemas lacks the core schema`);
     for (const key of forbiddenKeys(data, USER_SCHEMA, ["id", "meta", "password", "groups"])) violations.push(`${where}: data holds "${key}"`);
-    if (u.password_hash !== null && !u.password_hash.startsWith("pbkdf2-sha256$")) violations.push(`${where}: password_hash is not a pbkdf2-sha256 hash`);
+    if (u.password_hash !== null && !u.password_hash.startsWith("pbkdf2-sha256-peppered$")) violations.push(`${where}: password_hash is not a peppered pbkdf2-sha256 hash`);
     const expected = (Array.isArray(data.emails) ? data.emails : []).flatMap((e: unknown) => {
       if (typeof e !== "object" || e === null) return [];
       const { value, type, primary } = e as Record<string, unknown>;
