@@ -54,7 +54,13 @@ export default defineConfig(async () => {
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
-                bindings: { TEST_MIGRATIONS: migrations },
+                // The Worker secrets (src/config.ts), fixed test values: tests that need another value (a
+                // cursor signed with a different key) derive it themselves.
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  CURSOR_SECRET: "test-cursor-secret-0123456789abcdefghijklmnop",
+                  PASSWORD_PEPPER: "test-password-pepper-0123456789abcdefghijklmn",
+                },
                 // Test-only: a tenant limiter small enough to exceed in a test (the real one allows 3000/min).
                 ratelimits: { TEST_TENANT_REQUESTS: { namespace_id: "9901", simple: { limit: 5, period: 60 } } },
               },

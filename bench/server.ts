@@ -7,6 +7,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { devPublicUrl, publicBaseUrl } from "../tools/config.ts";
 import { REPO_ROOT, runWrangler, wranglerCommand, wranglerEnv } from "../tools/wrangler.ts";
+import { throwawaySecretArgs } from "../tools/dev-secrets.ts";
 
 export interface RunningServer {
   /** http://127.0.0.1:PORT */
@@ -102,6 +103,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     "--show-interactive-dev-session=false",
     "--var",
     "EXPOSE_D1_COST:true",
+    ...throwawaySecretArgs(),
     "--var",
     `PUBLIC_BASE_URL:${devPublicUrl(publicBaseUrl(null), options.port)}`,
   ]);

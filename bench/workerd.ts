@@ -9,6 +9,7 @@ import { Log, LogLevel, Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { devPublicUrl, publicBaseUrl } from "../tools/config.ts";
 import { wranglerEnv } from "../tools/wrangler.ts";
+import { throwawaySecrets } from "../tools/dev-secrets.ts";
 import type { RunningServer, ServerOptions } from "./server.ts";
 
 /** Serves `options.bundle` with the top-level bindings and vars of `options.config`. */
@@ -21,7 +22,7 @@ export async function startWorkerd(options: ServerOptions): Promise<RunningServe
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       ...workerOptions,
-      bindings: { ...vars, PUBLIC_BASE_URL: devPublicUrl(publicBaseUrl(null), options.port) },
+      bindings: { ...vars, ...throwawaySecrets(), PUBLIC_BASE_URL: devPublicUrl(publicBaseUrl(null), options.port) },
       scriptPath: options.bundle,
       modules: true,
       modulesRoot: dirname(options.bundle),

@@ -11,10 +11,22 @@ import { discovery } from "./routes/discovery.ts";
 import { groupsRoutes } from "./routes/groups.ts";
 import { searchRoutes } from "./routes/search.ts";
 import { usersRoutes } from "./routes/users.ts";
+import { ConfigError, configOf, type Config } from "./config.ts";
 import { ScimError } from "./scim/errors.ts";
 import { meterD1 } from "./storage/d1/meter.ts";
 import { openDb } from "./storage/d1/db.ts";
 import { isTransientD1Error, storageUnavailable } from "./storage/d1/errors.ts";
+
+/** The parsed configuration; an invalid one refuses the request (503) and logs what is wrong, every time. */
+function requireConfig(c: Context<AppEnv>): Config {
+  try {
+    return configOf(c.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(JSON.stringify({ requestId: c.get("requestId"), error: `refusing to serve: ${error.message}` }));
+    throw new ScimError(503, "The service is not configured correctly; the operator can see why in the worker's log.");
+  }
+}
 
 /**
  * The worker's Hono app. `extendScim` mounts extra routes behind the same auth and limits: the bench's worker
@@ -25,6 +37,7 @@ export function createApp(extendScim?: (scim: Hono<AppEnv>) => void): Hono<AppEn
 
   app.use("*", requestLog);
   app.use("*", async (c, next) => {
+    c.set("config", requireConfig(c));
     // Every query goes through the meter, so the log line (and Server-Timing) can say what the request cost.
     const meter = meterD1(c.env.DB);
     c.set("d1", meter);

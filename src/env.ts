@@ -1,4 +1,5 @@
-// Bindings and vars every deployment has (wrangler.toml top level, [env.com], [env.de]).
+// Bindings, vars and secrets every deployment has (wrangler.toml top level, [env.com], [env.de]; secrets by
+// `wrangler secret put`). Read through src/config.ts, which validates them once.
 export interface Env {
   DB: D1Database;
   KV: KVNamespace;
@@ -8,6 +9,10 @@ export interface Env {
   KEY_CACHE_SECONDS?: string;
   /** "true": every response carries Server-Timing with the request's D1 rows read/written (local and tests). */
   EXPOSE_D1_COST?: string;
+  /** Secret (wrangler secret put; .dev.vars locally): the key that signs and encrypts paging cursors. */
+  CURSOR_SECRET: string;
+  /** Secret: the pepper mixed into every user password hash (HMAC-SHA-256 before PBKDF2). */
+  PASSWORD_PEPPER: string;
   /** Failed authentications per client IP (IPv6: per /64). See src/http/rate-limit.ts. */
   AUTH_FAIL_BY_IP: RateLimit;
   /** Failed authentications per presented key id. */

@@ -8,6 +8,7 @@ import { baseUrls, devPublicUrl, publicBaseUrl } from "./config.ts";
 import { runEntryPoint, wranglerError } from "./errors.ts";
 import { tokenBlock } from "./format.ts";
 import { createKey, revokeKey, tenantKeys } from "./key-commands.ts";
+import { ensureDevVars } from "./dev-secrets.ts";
 import { REPO_ROOT, wranglerCommand, wranglerEnv, type Target } from "./wrangler.ts";
 
 const DEMO_TENANT = "demo";
@@ -52,6 +53,8 @@ await runEntryPoint(async () => {
   const configured = publicBaseUrl(null);
   const publicUrl = devPublicUrl(configured, invocation.port);
 
+  const created = ensureDevVars(REPO_ROOT);
+  if (created.length > 0) print(`.dev.vars: created ${created.join(", ")} with random values (local Worker secrets; kept across runs).\n`);
   const token = await freshDevToken(target);
   const urls = baseUrls(publicUrl, DEMO_TENANT);
   print(`Tenant ${DEMO_TENANT}: a fresh "${DEV_LABEL}" key (earlier "${DEV_LABEL}" keys are revoked).\n`);

@@ -39,7 +39,7 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   const parsed = credential ? parseToken(credential.token) : null;
   if (!credential || !parsed) throw unauthorized();
 
-  const cacheSeconds = Number(c.env.KEY_CACHE_SECONDS ?? "60");
+  const cacheSeconds = c.var.config.keyCacheSeconds;
   const record = await readKey(c.env.KV, parsed.keyId, cacheSeconds);
   const presented = await hashSecret(parsed.secret);
   // Hash comparison runs even without a record, so timing does not reveal which keys exist.

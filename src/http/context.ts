@@ -1,3 +1,4 @@
+import type { Config } from "../config.ts";
 import type { Env } from "../env.ts";
 import type { D1Meter } from "../storage/d1/meter.ts";
 import type { Db } from "../storage/d1/db.ts";
@@ -14,6 +15,8 @@ export interface AppEnv {
   Bindings: Env;
   Variables: {
     requestId: string;
+    /** The deployment's parsed configuration (src/config.ts). */
+    config: Config;
     db: Db;
     /** Rows read/written by this request's queries (D1's billing units). */
     d1: D1Meter;

@@ -1,12 +1,12 @@
 // Rate limits on the Workers Rate Limiting bindings (wrangler.toml `[[ratelimits]]`, one set per environment):
 //
 // - AUTH_FAIL_BY_IP / AUTH_FAIL_BY_KEY count FAILED authentications per client IP and per presented key id.
-//   Over the limit, a failing request is a 429 instead of a 401. A valid credential is never refused for
-//   someone else's failures: identity providers send from shared egress IPs, and a key id is no secret
-//   (anyone who saw a log line has it), so blocking valid requests would let a stranger lock a tenant out.
-//   Once a source is over its limit, this isolate answers its requests with 429 BEFORE reading KV, unless
-//   the key presented is already in the isolate's key cache (then checking it costs nothing, and a valid
-//   one goes through). Unknown and known key ids get the same 429, so the limit reveals no key's existence.
+//   Over the limit, a failing request is a 429 instead of a 401. Every request is authenticated first, so
+//   a valid credential is never refused for someone else's failures: identity providers send from shared
+//   egress IPs, and a key id is no secret (anyone who saw a log line has it), so refusing before checking
+//   would let a stranger lock a tenant out. Unknown and known key ids get the same 429, so the limit reveals
+//   no key's existence. What a flood of bogus tokens costs is bounded elsewhere: a key id KV has no record
+//   for is remembered briefly (key-store.ts), so repeating one costs no KV read.
 // - TENANT_REQUESTS counts every authenticated request per tenant.
 //
 // The binding answers only "allowed or not"; it does not say when the window ends. Every binding uses
@@ -14,7 +14,6 @@
 import { createMiddleware } from "hono/factory";
 import { parseToken } from "../keys/token.ts";
 import { ScimError } from "../scim/errors.ts";
-import { isKeyCached } from "../storage/repos/keys.ts";
 import { TtlCache } from "../util/ttl-cache.ts";
 import { readCredential } from "./auth.ts";
 import type { AppEnv } from "./context.ts";
@@ -41,7 +40,7 @@ export const tooManyTenantRequests = () =>
     retryAfter,
   );
 
-/** Sources this isolate has seen refused, so later requests from them skip the KV read. */
+/** Sources this isolate has seen refused: their later failures are 429s without asking the limiter again. */
 const refused = new TtlCache<true>(10_000);
 
 /** For tests: forget which sources this isolate has seen refused. */
@@ -100,12 +99,10 @@ export const limitFailedAuth = createMiddleware<AppEnv>(async (c, next) => {
   if (ip !== null) sources.push({ limiter: c.env.AUTH_FAIL_BY_IP, key: `ip:${ip}` });
   if (keyId !== null) sources.push({ limiter: c.env.AUTH_FAIL_BY_KEY, key: `key:${keyId}` });
 
-  const knownRefused = sources.some((source) => refused.get(source.key) !== undefined);
-  if (knownRefused && !(keyId !== null && isKeyCached(keyId))) throw tooManyFailedAuth();
-
   await next();
   if (c.res.status !== 401) return;
 
+  const knownRefused = sources.some((source) => refused.get(source.key) !== undefined);
   // A source this isolate already saw refused stays refused without asking the limiter again.
   if (!knownRefused) {
     const requestId = c.get("requestId");

@@ -20,7 +20,7 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
     // Set here, after onError has produced the response, so error responses carry it too.
     const cost = c.get("d1")?.totals();
     const d1 = cost ? { rowsRead: cost.rowsRead, rowsWritten: cost.rowsWritten, queries: cost.queries } : null;
-    if (cost && c.env.EXPOSE_D1_COST === "true") {
+    if (cost && c.get("config")?.exposeD1Cost === true) {
       c.res.headers.set("Server-Timing", `d1;dur=${cost.durationMs};desc="rows_read=${cost.rowsRead} rows_written=${cost.rowsWritten} queries=${cost.queries}"`);
     }
     console.log(

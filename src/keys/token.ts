@@ -60,10 +60,12 @@ export const keyRecordSchema = z.object({
   label: z.string().max(200),
   hash: z.string().regex(/^[0-9a-f]{64}$/),
   organization: z.string().nullable(),
-  createdAt: z.string(),
-  expiresAt: z.string().nullable(),
+  // ISO 8601 instants. A record whose timestamps do not parse is no key at all (readKey treats it as absent):
+  // Date.parse of a malformed revokedAt is NaN, which no comparison finds past, so the key stayed active.
+  createdAt: z.iso.datetime({ offset: true }),
+  expiresAt: z.iso.datetime({ offset: true }).nullable(),
   // A future revokedAt is a rotation grace period: the key works until then.
-  revokedAt: z.string().nullable(),
+  revokedAt: z.iso.datetime({ offset: true }).nullable(),
 });
 export type KeyRecord = z.infer<typeof keyRecordSchema>;
 export type KeyMetadata = Omit<KeyRecord, "hash">;
@@ -78,8 +80,11 @@ export function keyMetadata(record: KeyRecord): KeyMetadata {
 export type KeyState = "active" | "expired" | "revoked" | "revoking";
 
 export function keyState(record: Pick<KeyRecord, "expiresAt" | "revokedAt">, now = Date.now()): KeyState {
-  if (record.revokedAt && Date.parse(record.revokedAt) <= now) return "revoked";
-  if (record.expiresAt && Date.parse(record.expiresAt) <= now) return "expired";
+  // Fails closed should a timestamp that is no instant get past the schema: a revocation or expiry nobody can
+  // read is taken as already past.
+  const past = (at: string) => !(Date.parse(at) > now);
+  if (record.revokedAt && past(record.revokedAt)) return "revoked";
+  if (record.expiresAt && past(record.expiresAt)) return "expired";
   if (record.revokedAt) return "revoking";
   return "active";
 }

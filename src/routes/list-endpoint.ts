@@ -87,14 +87,14 @@ export async function listEndpoint<Item>(source: ListSource<Item>, c: Ctx, reque
     return scimJson(listResponse(await source.render(c, result.items, options), result.total, paging.startIndex));
   }
   const scope = cursorScope(c, source.endpoint, request, plan);
-  const cursor = await decodeCursor(paging.cursor, scope, nowSeconds());
+  const cursor = await decodeCursor(paging.cursor, scope, nowSeconds(), c.var.config.cursorSecret);
   const from = cursor?.position ?? null;
   const result = await runPlan(source, c, plan, { kind: "cursor", from, backward: cursor?.direction === "previous", count: paging.count });
   // Cursors point at the page's own edge rows. A page can only come back empty when rows were deleted after
   // its cursor was issued; it then carries no cursors, and the client starts over.
   const first = result.rows[0];
   const last = result.rows.at(-1);
-  const next = result.after && last ? await encodeCursor({ direction: "next", position: positionOf(last) }, scope, nowSeconds()) : undefined;
-  const previous = result.before && first ? await encodeCursor({ direction: "previous", position: positionOf(first) }, scope, nowSeconds()) : undefined;
+  const next = result.after && last ? await encodeCursor({ direction: "next", position: positionOf(last) }, scope, nowSeconds(), c.var.config.cursorSecret) : undefined;
+  const previous = result.before && first ? await encodeCursor({ direction: "previous", position: positionOf(first) }, scope, nowSeconds(), c.var.config.cursorSecret) : undefined;
   return scimJson(cursorListResponse(await source.render(c, result.items, options), result.total, next, previous));
 }

@@ -48,7 +48,7 @@ searchRoutes.post("/.search", async (c) => {
   const paging = request.pagination;
   if (paging.kind === "index") return indexPage(c, parts, paging.startIndex, paging.count);
   const scope: CursorScope = { tenantId: c.var.auth.tenant.id, endpoint: "/", filter: request.filter, sortBy: null, descending: false };
-  return cursorPage(c, parts, scope, await decodeCursor(paging.cursor, scope, nowSeconds()), paging.count);
+  return cursorPage(c, parts, scope, await decodeCursor(paging.cursor, scope, nowSeconds(), c.var.config.cursorSecret), paging.count);
 });
 allowOnly(searchRoutes, "/.search", ["POST"]);
 
@@ -152,7 +152,7 @@ async function cursorPage(c: Ctx, parts: Part[], scope: CursorScope, cursor: Cur
   if (backward) pages.reverse();
   const filled = pages.filter((p) => p.result.rows.length > 0);
   const encode = (direction: "next" | "previous", part: Part, row: RawRow | undefined) =>
-    row === undefined ? undefined : encodeCursor({ direction, position: positionOf(row), resourceType: part.source.resource.resourceType.name }, scope, nowSeconds());
+    row === undefined ? undefined : encodeCursor({ direction, position: positionOf(row), resourceType: part.source.resource.resourceType.name }, scope, nowSeconds(), c.var.config.cursorSecret);
   const [firstPage, lastPage] = [filled[0], filled.at(-1)];
   const hasNext = backward ? behind : beyond;
   const hasPrevious = backward ? beyond : behind;

@@ -10,8 +10,8 @@ import { ScimError, notFound } from "../scim/errors.ts";
 import { parseListQuery } from "../scim/list-query.ts";
 import { etag, renderResource } from "../scim/meta.ts";
 import { hashPassword } from "../scim/password.ts";
-import { applyPatch, parsePatchRequest } from "../scim/patch/index.ts";
-import { parseAttributeList, projectResource, type ProjectionOptions } from "../scim/projection.ts";
+import { applyPatch, parsePatchRequest, type PatchOperation } from "../scim/patch/index.ts";
+import { includesAttribute, parseAttributeList, projectResource, type ProjectionOptions } from "../scim/projection.ts";
 import { parseSearchRequest } from "../scim/search.ts";
 import { ENTERPRISE_USER_SCHEMA } from "../scim/schema/core.ts";
 import { USER_RESOURCE } from "../scim/schema/registry.ts";
@@ -32,11 +32,15 @@ function location(c: Ctx, id: string): string {
   return `${tenantBaseUrl(c.env.PUBLIC_BASE_URL, c.var.auth.tenant.slug)}/Users/${id}`;
 }
 
-function projection(c: Ctx) {
-  return {
+/** Reads `attributes`/`excludedAttributes`; unknown names fail here, so writes call it before they write. */
+function projection(c: Ctx): ProjectionOptions {
+  const options = {
     attributes: parseAttributeList(c.req.query("attributes")),
     excludedAttributes: parseAttributeList(c.req.query("excludedAttributes")),
   };
+  // Compiles (and so validates) both lists.
+  includesAttribute(USER_RESOURCE, options, "groups");
+  return options;
 }
 
 function render(c: Ctx, user: StoredUser): Record<string, unknown> {
@@ -69,7 +73,27 @@ async function prepareWrite(c: Ctx, input: Record<string, unknown>) {
       if (!schemas.includes(ENTERPRISE_USER_SCHEMA)) schemas.push(ENTERPRISE_USER_SCHEMA);
     }
   }
-  return { data: resource, ...(password !== undefined ? { passwordHash: await hashPassword(password) } : {}) };
+  return { data: resource, ...(password !== undefined ? { passwordHash: await hashPassword(password, c.var.config.passwordPepper) } : {}) };
+}
+
+/**
+ * hashPassword for one request, remembering its last result: PBKDF2 is the costliest step of a write, and an
+ * optimistic-concurrency retry re-applies the same PATCH to a newer version, with the same password.
+ */
+function passwordHasher(c: Ctx): (password: string) => Promise<string> {
+  let last: { password: string; hash: Promise<string> } | undefined;
+  return (password) => {
+    if (last?.password !== password) last = { password, hash: hashPassword(password, c.var.config.passwordPepper) };
+    return last.hash;
+  };
+}
+
+/**
+ * Whether the operations unassign the password: RFC 7644 §3.5.2.2 `remove` of the write-only attribute clears
+ * the stored hash (the user then has no password), unless a later operation of the request sets a new one.
+ */
+function removesPassword(operations: PatchOperation[]): boolean {
+  return operations.some((op) => op.op === "remove" && !op.target.extension && op.target.attribute === "password");
 }
 
 export const USERS_LIST: ListSource<StoredUser> = {
@@ -94,6 +118,7 @@ usersRoutes.post("/Users/.search", async (c) => listEndpoint(USERS_LIST, c, pars
 allowOnly(usersRoutes, "/Users/.search", ["POST"]);
 
 usersRoutes.post("/Users", async (c) => {
+  projection(c);
   const write = await prepareWrite(c, await readJsonObject(c.req.raw));
   if (write.data.active === undefined) write.data.active = true;
   const user = await createUser(c.var.db, c.var.auth.tenant.id, write);
@@ -111,7 +136,7 @@ usersRoutes.get("/Users/:id", async (c) => {
 async function modifyUser(
   c: Ctx,
   id: string,
-  change: (current: StoredUser) => Promise<{ data: Record<string, unknown>; passwordHash?: string }>,
+  change: (current: StoredUser) => Promise<{ data: Record<string, unknown>; passwordHash?: string | null }>,
 ): Promise<StoredUser> {
   for (let attempt = 1; ; attempt++) {
     const current = await requireUser(c, id);
@@ -131,21 +156,28 @@ async function modifyUser(
 }
 
 usersRoutes.put("/Users/:id", async (c) => {
+  projection(c);
   const id = c.req.param("id");
   const input = await readJsonObject(c.req.raw);
   if (typeof input.id === "string" && input.id !== id) {
     throw new ScimError(400, `The body's id "${input.id}" does not match the URL's id "${id}".`, "mutability");
   }
-  const user = await modifyUser(c, id, () => prepareWrite(c, input));
+  // Validated and hashed once: a PUT's new state does not depend on the version it replaces.
+  const write = await prepareWrite(c, input);
+  const user = await modifyUser(c, id, async () => write);
   return respondWithUser(c, user, 200);
 });
 
 usersRoutes.patch("/Users/:id", async (c) => {
+  projection(c);
   const operations = parsePatchRequest(await readJsonObject(c.req.raw), USER_RESOURCE);
+  const hash = passwordHasher(c);
+  const clearsPassword = removesPassword(operations);
   const user = await modifyUser(c, c.req.param("id"), async (current) => {
     const patched = applyPatch({ ...current.data, id: current.id }, operations, USER_RESOURCE);
     const { resource, password } = normalizeResource(patched, USER_RESOURCE);
-    return { data: resource, ...(password !== undefined ? { passwordHash: await hashPassword(password) } : {}) };
+    if (password !== undefined) return { data: resource, passwordHash: await hash(password) };
+    return { data: resource, ...(clearsPassword ? { passwordHash: null } : {}) };
   });
   return respondWithUser(c, user, 200);
 });

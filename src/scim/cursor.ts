@@ -2,12 +2,15 @@
 // seq of the row the page starts after (or before), so a page from it reads about `count` rows at any
 // depth and the server keeps nothing per cursor (RFC 9865 §7 asks that cursors cost no resources).
 //
-// Wire form: base64url(JSON payload) "." base64url(first 12 bytes of SHA-256(scope, payload)), only RFC 3986
-// unreserved characters. The digest binds the cursor to the tenant and to the query that produced it (the
-// endpoint, filter, sortBy, sortOrder), so a cursor replayed with another query, a truncated one or an edited
-// one is a 400 invalidCursor rather than a wrong page or a 500. It is a checksum, not a secret MAC: the
-// worst a client can do by forging one is start a page of its own tenant's list at a position of its choosing,
-// which startIndex allows anyway.
+// Wire form: base64url(iv || AES-256-GCM(payload)), only RFC 3986 unreserved characters. The key is derived
+// (HKDF-SHA-256) from the Worker secret CURSOR_SECRET. AES-GCM is authenticated encryption: its tag is a
+// keyed MAC over the payload and over the scope given as additional data (tenant, endpoint, filter, sortBy,
+// sortOrder), so
+// - a cursor replayed with another query or tenant, truncated, edited or forged is a 400 invalidCursor,
+//   never a wrong page or a 500: without the secret nobody can make one the server accepts, so `issued`
+//   cannot be forged to keep a cursor alive past cursorTimeout;
+// - the payload (which holds the sort value of a row: a folded userName, personal data, travelling in
+//   GET URLs and so in proxy logs) is not readable from the URL.
 import { badRequest } from "./errors.ts";
 
 /** Seconds a cursor stays valid between page requests; advertised as pagination.cursorTimeout. */
@@ -39,26 +42,52 @@ export interface CursorScope {
   descending: boolean;
 }
 
-const UNRESERVED = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const UNRESERVED = /^[A-Za-z0-9_-]+$/;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
 
-export async function encodeCursor(cursor: Cursor, scope: CursorScope, nowSeconds: number): Promise<string> {
+export async function encodeCursor(cursor: Cursor, scope: CursorScope, nowSeconds: number, secret: string): Promise<string> {
   const payload = JSON.stringify([VERSION, cursor.direction === "next" ? 1 : 0, cursor.position.key, cursor.position.seq, cursor.resourceType ?? null, nowSeconds]);
-  return `${base64url(new TextEncoder().encode(payload))}.${await digest(scope, payload)}`;
+  return sealCursorPayload(payload, scope, secret);
+}
+
+/**
+ * Encrypts and authenticates any payload for `scope`. encodeCursor's helper, exported so tests can make
+ * cursors the server's key accepts but whose payload is not one it wrote.
+ */
+export async function sealCursorPayload(payload: string, scope: CursorScope, secret: string): Promise<string> {
+  const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
+  const sealed = await crypto.subtle.encrypt(
+    { name: "AES-GCM", iv, additionalData: scopeBytes(scope), tagLength: TAG_BYTES * 8 },
+    await cursorKey(secret),
+    new TextEncoder().encode(payload),
+  );
+  const out = new Uint8Array(IV_BYTES + sealed.byteLength);
+  out.set(iv);
+  out.set(new Uint8Array(sealed), IV_BYTES);
+  return base64url(out);
 }
 
 /** The cursor in `text`, or null for an empty one (the first page). Throws invalidCursor / expiredCursor. */
-export async function decodeCursor(text: string, scope: CursorScope, nowSeconds: number): Promise<Cursor | null> {
+export async function decodeCursor(text: string, scope: CursorScope, nowSeconds: number, secret: string): Promise<Cursor | null> {
   if (text === "") return null;
-  if (text.length > 2048 || !UNRESERVED.test(text)) throw invalidCursor();
-  const [body = "", check = ""] = text.split(".");
+  if (text.length > 2048 || !UNRESERVED.test(text) || text.length % 4 === 1) throw invalidCursor();
+  const bytes = fromBase64url(text);
+  if (bytes.length <= IV_BYTES + TAG_BYTES) throw invalidCursor();
   let payload: string;
+  let parsed: unknown;
   try {
-    payload = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(fromBase64url(body));
+    const opened = await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: bytes.slice(0, IV_BYTES), additionalData: scopeBytes(scope), tagLength: TAG_BYTES * 8 },
+      await cursorKey(secret),
+      bytes.slice(IV_BYTES),
+    );
+    payload = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(opened);
+    parsed = JSON.parse(payload);
   } catch {
+    // A wrong tag (forged, edited, another scope or key), or a payload that is not UTF-8 JSON.
     throw invalidCursor();
   }
-  if ((await digest(scope, payload)) !== check) throw invalidCursor();
-  const parsed: unknown = JSON.parse(payload);
   if (!Array.isArray(parsed) || parsed.length !== 6) throw invalidCursor();
   const [version, next, key, seq, resourceType, issued] = parsed as unknown[];
   const validKey = key === null || typeof key === "string" || typeof key === "number";
@@ -88,10 +117,29 @@ function invalidCursor() {
   );
 }
 
-async function digest(scope: CursorScope, payload: string): Promise<string> {
-  const input = JSON.stringify([scope.tenantId, scope.endpoint, scope.filter ?? null, scope.sortBy, scope.descending, payload]);
-  const hash = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(input));
-  return base64url(new Uint8Array(hash).slice(0, 12));
+function scopeBytes(scope: CursorScope): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify([scope.tenantId, scope.endpoint, scope.filter ?? null, scope.sortBy, scope.descending]));
+}
+
+// Derived once per secret per isolate: importKey and HKDF per request would be wasted work.
+const keys = new Map<string, Promise<CryptoKey>>();
+
+function cursorKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (key === undefined) {
+    key = (async () => {
+      const material = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), "HKDF", false, ["deriveKey"]);
+      return crypto.subtle.deriveKey(
+        { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: new TextEncoder().encode("edge-scim cursor v1") },
+        material,
+        { name: "AES-GCM", length: 256 },
+        false,
+        ["encrypt", "decrypt"],
+      );
+    })();
+    keys.set(secret, key);
+  }
+  return key;
 }
 
 function base64url(bytes: Uint8Array): string {
@@ -101,6 +149,7 @@ function base64url(bytes: Uint8Array): string {
 }
 
 function fromBase64url(text: string): Uint8Array {
+  // Only unreserved characters reach here and length % 4 is never 1, so atob cannot throw.
   const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }

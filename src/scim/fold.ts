@@ -7,6 +7,11 @@
 // lower case and its NFD form. Deliberately not NFKC: compatibility forms (fullwidth "Ａ", "①") stay distinct.
 const fold = (value: string) => value.toUpperCase().toLowerCase();
 
+// ASCII is its own NFC form and folds by lower-casing alone; most values (emails, ids) are ASCII, and PATCH
+// and filters fold them often, so they skip the four case mappings and two normalisations.
+const ASCII = /^[\x00-\x7f]*$/;
+
 export function foldKey(value: string): string {
+  if (ASCII.test(value)) return value.toLowerCase();
   return fold(fold(value.normalize("NFC"))).normalize("NFC");
 }

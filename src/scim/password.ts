@@ -1,8 +1,14 @@
 // User passwords (the write-only `password` attribute, RFC 7643 §4.1.1): stored as a salted, slow hash.
 // Unlike API tokens (256 random bits, where a fast hash is right), passwords are low-entropy and need a
-// work factor. WebCrypto PBKDF2-HMAC-SHA-256 is the only slow KDF workerd offers without node:crypto.
-// The encoding carries its own parameters, so the work factor can change without invalidating old hashes:
-//   pbkdf2-sha256$<iterations>$<salt, base64>$<hash, base64>
+// work factor. WebCrypto PBKDF2-HMAC-SHA-256 is the only slow KDF workerd offers without node:crypto, and
+// it is capped at 100k iterations, so the hash is also peppered: PBKDF2 runs over HMAC-SHA-256(pepper,
+// password), the pepper being the Worker secret PASSWORD_PEPPER, which is not in D1. A copy of the database
+// alone (a backup, a leaked export) then gives an attacker nothing to guess passwords against.
+// The encoding names its scheme and carries its parameters, so the work factor can change and hashes made
+// before the pepper still verify:
+//   pbkdf2-sha256-peppered$<iterations>$<salt, base64>$<hash, base64>   (current)
+//   pbkdf2-sha256$<iterations>$<salt, base64>$<hash, base64>            (before the pepper; verify only)
+// Changing PASSWORD_PEPPER makes every peppered hash fail to verify: it is set once per environment.
 
 /**
  * Cloudflare's production runtime rejects PBKDF2 above 100,000 iterations ("Pbkdf2 failed: iteration counts
@@ -12,14 +18,22 @@
  */
 export const PBKDF2_ITERATIONS = 100_000;
 
-const SCHEME = "pbkdf2-sha256";
+export const SCHEME = "pbkdf2-sha256-peppered";
+/** Hashes written before the pepper: still verified, and worth replacing (needsRehash) on the next check. */
+export const LEGACY_SCHEME = "pbkdf2-sha256";
 const SALT_BYTES = 16;
 const HASH_BYTES = 32;
 
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string, pepper: string): Promise<string> {
   const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
-  const hash = await derive(password, salt, PBKDF2_ITERATIONS);
+  const hash = await derive(await peppered(password, pepper), salt, PBKDF2_ITERATIONS);
   return `${SCHEME}$${PBKDF2_ITERATIONS}$${toBase64(salt)}$${toBase64(hash)}`;
+}
+
+/** Whether a hash that verified should be replaced by hashPassword's: made before the pepper, or with fewer iterations. */
+export function needsRehash(encoded: string): boolean {
+  const [scheme, iterations] = encoded.split("$");
+  return scheme !== SCHEME || iterations !== String(PBKDF2_ITERATIONS);
 }
 
 /**
@@ -27,9 +41,9 @@ export async function hashPassword(password: string): Promise<string> {
  * counts above PBKDF2_ITERATIONS are refused rather than derived: production would throw on them, and a
  * tampered row must not buy unbounded CPU.
  */
-export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
+export async function verifyPassword(password: string, encoded: string, pepper: string): Promise<boolean> {
   const parts = encoded.split("$");
-  if (parts.length !== 4 || parts[0] !== SCHEME) return false;
+  if (parts.length !== 4 || (parts[0] !== SCHEME && parts[0] !== LEGACY_SCHEME)) return false;
   const [, iterationsText = "", saltText = "", hashText = ""] = parts;
   if (!/^[1-9]\d{0,6}$/.test(iterationsText)) return false;
   const iterations = Number(iterationsText);
@@ -37,12 +51,19 @@ export async function verifyPassword(password: string, encoded: string): Promise
   const salt = fromBase64(saltText);
   const expected = fromBase64(hashText);
   if (!salt || salt.length === 0 || !expected || expected.length !== HASH_BYTES) return false;
-  const actual = await derive(password, salt, iterations);
+  const input = parts[0] === SCHEME ? await peppered(password, pepper) : new TextEncoder().encode(password);
+  const actual = await derive(input, salt, iterations);
   return constantTimeEqual(actual, expected);
 }
 
-async function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(password), "PBKDF2", false, ["deriveBits"]);
+/** HMAC-SHA-256(pepper, password): what PBKDF2 stretches. */
+async function peppered(password: string, pepper: string): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(pepper), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(password)));
+}
+
+async function derive(input: Uint8Array, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey("raw", input, "PBKDF2", false, ["deriveBits"]);
   const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, key, HASH_BYTES * 8);
   return new Uint8Array(bits);
 }

@@ -7,6 +7,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { throwawaySecretArgs } from "../../tools/dev-secrets.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const WRANGLER_SCRIPT = realpathSync(join(REPO_ROOT, "node_modules", ".bin", "wrangler"));
@@ -97,6 +98,7 @@ function startInGroup(args: string[]): Background {
 export function startWranglerDev(port: number, persistTo: string): Background {
   return startInGroup([
     WRANGLER_SCRIPT, "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--var", "KEY_CACHE_SECONDS:0",
+    ...throwawaySecretArgs(),
   ]);
 }
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runs, scaled } from "../support/fast-check.ts";
 import { printFilter } from "../../src/scim/filter/print.ts";
 import { call, issueKey } from "./helpers.ts";
-import { checkInvariants, checkResponse, resourceProblems } from "./invariants.ts";
+import { checkInvariants, checkResponse, resourceProblems, storedRows, unchangedByRefusal } from "./invariants.ts";
 import { filterArb, filterishText, userFilterArb } from "../unit/filter-arbitraries.ts";
 import type { AttrPath, FilterValue } from "../../src/scim/filter/ast.ts";
 
@@ -47,11 +47,12 @@ async function send(request: GeneratedRequest) {
   const headers = new Headers(request.headers);
   if (!headers.has("Authorization")) headers.set("Authorization", `Bearer ${token}`);
   if (request.body !== undefined && !headers.has("Content-Type")) headers.set("Content-Type", "application/scim+json");
+  const before = await storedRows();
   const res = await call(request.path, { method: request.method, headers, ...(request.body !== undefined ? { body: request.body } : {}) });
   const checked = await checkResponse(res, request.method);
   figures.requests++;
   figures.byStatus.set(checked.status, (figures.byStatus.get(checked.status) ?? 0) + 1);
-  const problems = [...checked.problems];
+  const problems = [...checked.problems, ...unchangedByRefusal(checked.status, before, await storedRows())];
   if (checked.status >= 500) {
     figures.fiveXx++;
     problems.push(`logged: ${errorLog.at(-1)?.slice(0, 600) ?? "nothing"}`);

@@ -137,7 +137,7 @@ export async function checkInvariants(tenantIds?: number[]): Promise<string[]> {
     if (Boolean(u.active) !== (data.active !== false)) violations.push(`${where}: active column ${u.active} != data.active ${JSON.stringify(data.active)}`);
     if (!Array.isArray(data.schemas) || !data.schemas.includes(USER_SCHEMA)) violations.push(`${where}: data.schemas lacks the core schema`);
     for (const key of forbiddenKeys(data, USER_SCHEMA, ["id", "meta", "password", "groups"])) violations.push(`${where}: data holds "${key}"`);
-    if (u.password_hash !== null && !u.password_hash.startsWith("pbkdf2-sha256$")) violations.push(`${where}: password_hash is not a pbkdf2-sha256 hash`);
+    if (u.password_hash !== null && !u.password_hash.startsWith("pbkdf2-sha256-peppered$")) violations.push(`${where}: password_hash is not a peppered pbkdf2-sha256 hash`);
     const expected = (Array.isArray(data.emails) ? data.emails : []).flatMap((e: unknown) => {
       if (typeof e !== "object" || e === null) return [];
       const { value, type, primary } = e as Record<string, unknown>;
@@ -282,4 +282,36 @@ export function resourceProblems(body: Record<string, unknown> | undefined, reso
     if (typeof meta.version !== "string" || !/^W\/"\d+"$/.test(meta.version)) problems.push(`meta.version ${JSON.stringify(meta.version)}`);
   }
   return problems;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// A refused request changed nothing.
+
+/**
+ * Every stored row of the given tenants (or of all), as one string: equal before and after a request exactly
+ * when it changed no row. A 4xx or 5xx must leave it equal (validate every parameter before any write;
+ * never a partial write).
+ */
+export async function storedRows(tenantIds?: number[]): Promise<string> {
+  const tables: Array<[string, string, string]> = [
+    ["tenants", "id", "id"],
+    ["users", "tenant_id", "seq"],
+    ["user_emails", "tenant_id", "user_seq, value_key"],
+    ["groups", "tenant_id", "seq"],
+    ["group_members", "tenant_id", "group_id, member_id"],
+    ["position_tree", "tenant_id", "kind, level, bucket"],
+  ];
+  const parts: unknown[] = [];
+  for (const [table, tenantColumn, order] of tables) {
+    const where = tenantIds === undefined ? "" : ` WHERE ${tenantColumn} IN (SELECT value FROM json_each(?))`;
+    const statement = env.DB.prepare(`SELECT * FROM ${table}${where} ORDER BY ${order}`);
+    const bound = tenantIds === undefined ? statement : statement.bind(JSON.stringify(tenantIds));
+    parts.push((await bound.all()).results);
+  }
+  return JSON.stringify(parts);
+}
+
+/** The problem with a refused (4xx/5xx) response whose request changed stored rows, if it did. */
+export function unchangedByRefusal(status: number, before: string, after: string): string[] {
+  return status >= 400 && before !== after ? [`status ${status}, yet the request changed stored rows`] : [];
 }

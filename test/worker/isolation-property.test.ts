@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { runs, scaled } from "../support/fast-check.ts";
 import { call, issueKey, json } from "./helpers.ts";
-import { checkInvariants, checkResponse } from "./invariants.ts";
+import { checkInvariants, checkResponse, storedRows, unchangedByRefusal } from "./invariants.ts";
 
 const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -224,13 +224,14 @@ async function sendAsA(request: RequestAsA): Promise<string[]> {
     // Left as sent.
   }
   for (const secret of bSecrets) if (requestText.includes(secret) || decodedPath.includes(secret)) sentByA.add(secret);
+  const before = await storedRows([a.id, b.id]);
   const res = await call(request.path, { method: request.method, headers, ...(text !== undefined ? { body: text } : {}) });
   const raw = await res.clone().text();
   const checked = await checkResponse(res, request.method);
   figures.requests++;
   figures.byStatus.set(checked.status, (figures.byStatus.get(checked.status) ?? 0) + 1);
   if (checked.status >= 500) figures.fiveXx++;
-  const problems = [...checked.problems];
+  const problems = [...checked.problems, ...unchangedByRefusal(checked.status, before, await storedRows([a.id, b.id]))];
   if (checked.status === 201 && typeof checked.body?.id === "string") aIds.add(checked.body.id);
   for (const id of referencedIds(checked.body)) if (!aIds.has(id)) problems.push(`the response references ${id}, which is not A's`);
   for (const secret of bSecrets) if (!sentByA.has(secret) && raw.includes(secret)) problems.push(`the response contains B's ${JSON.stringify(secret)}, which A never sent`);

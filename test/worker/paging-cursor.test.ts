@@ -3,7 +3,7 @@
 // not the server's, belongs to another query or is too old is a 400 with the RFC's scimType.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CURSOR_TIMEOUT_SECONDS, encodeCursor } from "../../src/scim/cursor.ts";
+import { CURSOR_TIMEOUT_SECONDS, encodeCursor, sealCursorPayload } from "../../src/scim/cursor.ts";
 import { bulkId, call, costOf, expectScimError, issueKey, json, seedUsers } from "./helpers.ts";
 
 const N = 20_000;
@@ -167,10 +167,43 @@ describe("rfc9865 pagination errors", () => {
     const scope = { tenantId, endpoint: "/Users", filter: undefined, sortBy: null, descending: false };
     const now = Math.floor(Date.now() / 1000);
     const position = { key: 1, seq: 1 };
-    const old = await encodeCursor({ direction: "next", position }, scope, now - CURSOR_TIMEOUT_SECONDS - 5);
+    const old = await encodeCursor({ direction: "next", position }, scope, now - CURSOR_TIMEOUT_SECONDS - 5, env.CURSOR_SECRET);
     await expectScimError(await call(`/scim/v2/Users?count=10&cursor=${old}`, { token }), 400, "expiredCursor");
-    const fresh = await encodeCursor({ direction: "next", position }, scope, now - CURSOR_TIMEOUT_SECONDS + 60);
+    const fresh = await encodeCursor({ direction: "next", position }, scope, now - CURSOR_TIMEOUT_SECONDS + 60, env.CURSOR_SECRET);
     expect((await call(`/scim/v2/Users?count=10&cursor=${fresh}`, { token })).status).toBe(200);
+  });
+
+  it("attack: a cursor forged without the server's secret (to reset `issued`, or any position) is a 400 invalidCursor", async () => {
+    const scope = { tenantId, endpoint: "/Users", filter: undefined, sortBy: null, descending: false };
+    const now = Math.floor(Date.now() / 1000);
+    const position = { key: 1, seq: 1 };
+    // Right format, right scope, a fresh `issued`, but sealed with another key: only CURSOR_SECRET makes one.
+    const forged = await encodeCursor({ direction: "next", position }, scope, now, `${env.CURSOR_SECRET}-guessed`);
+    await expectScimError(await call(`/scim/v2/Users?count=10&cursor=${forged}`, { token }), 400, "invalidCursor");
+    // The old unkeyed format (base64url(payload) "." SHA-256 prefix) is no longer accepted either.
+    const payload = btoa(JSON.stringify([1, 1, 1, 1, null, now])).replace(/=+$/, "");
+    await expectScimError(await call(`/scim/v2/Users?count=10&cursor=${payload}.AAAAAAAAAAAAAAAA`, { token }), 400, "invalidCursor");
+  });
+
+  it("a well-formed, authentic cursor whose payload is not what the server writes is a 400, never a 500", async () => {
+    const scope = { tenantId, endpoint: "/Users", filter: undefined, sortBy: null, descending: false };
+    for (const payload of ["not json", "", "{", "[1,1,1,1,null]", '{"a":1}', "[2,1,1,1,null,1]", "[1,1,{},1,null,1]", "[1,1,1,1.5,null,1]", "null"]) {
+      const sealed = await sealCursorPayload(payload, scope, env.CURSOR_SECRET);
+      const res = await call(`/scim/v2/Users?count=10&cursor=${sealed}`, { token });
+      await expectScimError(res, 400, "invalidCursor");
+    }
+  });
+
+  it("a cursor does not show the sort value it carries (userNames are personal data in GET URLs)", async () => {
+    const { body } = await page("count=10&cursor=&sortBy=userName");
+    const cursor = body.nextCursor!;
+    const decoded = atob(cursor.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(cursor.length / 4) * 4, "="));
+    expect(decoded).not.toContain("bulk-");
+    expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+    // The same page asked twice gives different cursors (a fresh IV each time), both accepted.
+    const again = (await page("count=10&cursor=&sortBy=userName")).body.nextCursor!;
+    expect(again).not.toBe(cursor);
+    expect(ids((await page(`count=10&sortBy=userName&cursor=${again}`)).body)).toEqual(ids((await page(`count=10&sortBy=userName&cursor=${cursor}`)).body));
   });
 
   it("startIndex with a cursor, and a count below 1 with a cursor, are 400s", async () => {

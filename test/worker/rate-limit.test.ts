@@ -6,7 +6,10 @@ import { env } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { app } from "../../src/app.ts";
-import { newToken } from "../../src/keys/token.ts";
+import { hashSecret, kvKeyName, newToken } from "../../src/keys/token.ts";
+import { openDb } from "../../src/storage/d1/db.ts";
+import { ABSENT_KEY_CACHE_SECONDS, clearKeyCache } from "../../src/storage/repos/keys.ts";
+import { ensureTenant } from "../../src/storage/repos/tenants.ts";
 import { clearRefusedSources } from "../../src/http/rate-limit.ts";
 import { BASE, call, expectScimError, issueKey, json } from "./helpers.ts";
 
@@ -88,15 +91,38 @@ describe("failed authentication per client IP (AUTH_FAIL_BY_IP)", () => {
     expect(headers(known)).toEqual(headers(unknown));
   });
 
-  it("refuses a key this isolate has not checked yet before reading KV, and lets it through once it has", async () => {
+  it("a valid key this isolate has never checked is served from an IP over its limit (Okta and Entra share egress IPs)", async () => {
     const ip = freshIp();
     await expect429(await exhaust(IP_LIMIT, () => call(SPC, { token: "not-a-token", headers: from(ip) })));
-    // issueKey clears the key cache, so the new key is unknown to this isolate: refused without a KV read.
+    // issueKey clears the key cache: the first request with this key reads KV, and must not be refused.
     const { token } = await issueKey("rl-uncached");
-    await expect429(await call(SPC, { token, headers: from(ip) }));
-    // Checked once from elsewhere, it is cached, costs no KV read, and is accepted from the refused IP too.
-    expect((await call(SPC, { token, headers: from(freshIp()) })).status).toBe(200);
     expect((await call(SPC, { token, headers: from(ip) })).status).toBe(200);
+    expect((await call("/scim/v2/Users?count=1", { token, headers: from(ip) })).status).toBe(200);
+    // Failures from that IP stay limited.
+    await expect429(await call(SPC, { token: unknownToken(), headers: from(ip) }));
+  });
+
+  it("a valid key whose id another client failed with past the key limit is still served", async () => {
+    const { token } = await issueKey("rl-key-victim");
+    const wrongSecret = () => `${token.slice(0, 22)}${newToken().token.slice(22)}`;
+    await expect429(await exhaust(KEY_LIMIT, () => call(SPC, { token: wrongSecret(), headers: from(freshIp()) })));
+    clearKeyCache();
+    expect((await call(SPC, { token, headers: from(freshIp()) })).status).toBe(200);
+  });
+
+  it("an unknown key id is looked up in KV once per brief window, not on every request", async () => {
+    await ensureTenant(openDb(env.DB), { slug: "rl-absent", region: "local", defaultOrganization: null });
+    const { keyId, secret, token } = newToken();
+    await expectScimError(await call(SPC, { token }), 401);
+    // A record appearing in KV behind this isolate's back (written from another location) is not seen until
+    // the absent entry expires: the repeated request was answered without reading KV.
+    const record = { keyId, tenant: "rl-absent", label: "t", hash: await hashSecret(secret), organization: null, createdAt: new Date().toISOString(), expiresAt: null, revokedAt: null };
+    await env.KV.put(kvKeyName(keyId), JSON.stringify(record));
+    await expectScimError(await call(SPC, { token }), 401);
+    expect(ABSENT_KEY_CACHE_SECONDS).toBeLessThanOrEqual(10);
+    // Once the entry is gone (here: cleared, as after ABSENT_KEY_CACHE_SECONDS), the key works.
+    clearKeyCache();
+    expect((await call(SPC, { token })).status).toBe(200);
   });
 
   it("counts an IPv6 client by its /64", async () => {

@@ -82,7 +82,10 @@ describe("rfc7644 3.4.3 POST /Users/.search and /Groups/.search", () => {
     expect(second.Resources.map((u) => u.id)).toEqual(userIds.slice(2, 4));
     // The same cursor through GET: a cursor belongs to the query, not to the method.
     const viaGet = await ok(await call(`/scim/v2/Users?cursor=${first.nextCursor}&count=2`, { token }));
-    expect(viaGet).toEqual(second);
+    // Cursors are encrypted with a fresh IV each time, so the two pages carry different (equally valid) ones.
+    const withoutCursors = ({ nextCursor: _n, previousCursor: _p, ...rest }: typeof second) => rest;
+    expect(withoutCursors(viaGet)).toEqual(withoutCursors(second));
+    expect(typeof viaGet.nextCursor).toBe("string");
   });
 
   it("a body without the SearchRequest schema, with an unknown member or a mistyped one is a 400 invalidSyntax", async () => {

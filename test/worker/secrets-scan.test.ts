@@ -134,7 +134,7 @@ describe("no token secret and no plain password in D1, KV, logs or responses", (
     expect(unreadable.filter((t) => !t.startsWith("_cf_"))).toEqual([]);
     expect(hits).toEqual([]);
     // The scan read what the requests wrote: the users, and a password hash for each of them.
-    const hashes = (await env.DB.prepare("SELECT password_hash FROM users WHERE user_name IN ('alice', 'bob') AND password_hash LIKE 'pbkdf2-sha256$%'").all()).results;
+    const hashes = (await env.DB.prepare("SELECT password_hash FROM users WHERE user_name IN ('alice', 'bob') AND password_hash LIKE 'pbkdf2-sha256-peppered$%'").all()).results;
     expect(hashes).toHaveLength(2);
     expect(rows).toBeGreaterThan(5);
     expect(await checkInvariants()).toEqual([]);

@@ -69,9 +69,9 @@ describe("okta: create users", () => {
     expect(body).not.toHaveProperty("password");
     expect(body).toMatchObject({ userName: "ada@okta.example", active: true, name: { givenName: "Ada", familyName: "Lovelace" } });
     const row = await storedRow(body.id);
-    expect(row!.password_hash).toMatch(/^pbkdf2-sha256\$/);
+    expect(row!.password_hash).toMatch(/^pbkdf2-sha256-peppered\$/);
     expect(row!.data).not.toContain("1mP0ss1ble!");
-    expect(await verifyPassword("1mP0ss1ble!", row!.password_hash!)).toBe(true);
+    expect(await verifyPassword("1mP0ss1ble!", row!.password_hash!, env.PASSWORD_PEPPER)).toBe(true);
   });
 
   it("okta: the tenant's default organization fills enterprise organization when none is given", async () => {
@@ -118,7 +118,7 @@ describe("okta: update user attributes", () => {
     const row = await storedRow(created.id);
     expect(JSON.parse(row!.data)).toMatchObject({ title: "Countess", displayName: "Augusta King" });
     // PUT without a password keeps the stored hash.
-    expect(await verifyPassword("1mP0ss1ble!", row!.password_hash!)).toBe(true);
+    expect(await verifyPassword("1mP0ss1ble!", row!.password_hash!, env.PASSWORD_PEPPER)).toBe(true);
   });
 
   it("okta: PUT may change the userName, which stays unique", async () => {
@@ -181,22 +181,22 @@ describe("okta: sync passwords", () => {
     expect(res.status).toBe(200);
     expect(await res.text()).not.toContain("N3w-Passw0rd");
     const row = await storedRow(created.id);
-    expect(await verifyPassword("N3w-Passw0rd", row!.password_hash!)).toBe(true);
-    expect(await verifyPassword("1mP0ss1ble!", row!.password_hash!)).toBe(false);
+    expect(await verifyPassword("N3w-Passw0rd", row!.password_hash!, env.PASSWORD_PEPPER)).toBe(true);
+    expect(await verifyPassword("1mP0ss1ble!", row!.password_hash!, env.PASSWORD_PEPPER)).toBe(false);
   });
 
   it("okta: password sync via PATCH with path", async () => {
     const created = await create("pw2@okta.example");
     const patch = { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", path: "password", value: "Path-Passw0rd" }] };
     expect((await call(`/scim/v2/Users/${created.id}`, { method: "PATCH", token, body: JSON.stringify(patch) })).status).toBe(200);
-    expect(await verifyPassword("Path-Passw0rd", (await storedRow(created.id))!.password_hash!)).toBe(true);
+    expect(await verifyPassword("Path-Passw0rd", (await storedRow(created.id))!.password_hash!, env.PASSWORD_PEPPER)).toBe(true);
   });
 
   it("okta: password sync via PUT", async () => {
     const created = await create("pw3@okta.example");
     const res = await call(`/scim/v2/Users/${created.id}`, { method: "PUT", token, body: JSON.stringify({ ...oktaUser("pw3@okta.example"), password: "Put-Passw0rd" }) });
     expect(res.status).toBe(200);
-    expect(await verifyPassword("Put-Passw0rd", (await storedRow(created.id))!.password_hash!)).toBe(true);
+    expect(await verifyPassword("Put-Passw0rd", (await storedRow(created.id))!.password_hash!, env.PASSWORD_PEPPER)).toBe(true);
   });
 
   it("a password is never filterable", async () => {

@@ -4,29 +4,36 @@ import { TtlCache } from "../../util/ttl-cache.ts";
 
 const cache = new TtlCache<KeyRecord>(1000);
 
+/**
+ * Key ids KV had no (valid) record for, remembered briefly so that a client repeating a bogus token costs
+ * one KV read per window rather than one per request. Its own cache, so a flood of random ids cannot evict
+ * real keys. Short: a key created for an id that was probed before works within this many seconds.
+ */
+export const ABSENT_KEY_CACHE_SECONDS = 10;
+const absent = new TtlCache<true>(10_000);
+
 export async function readKey(kv: KVNamespace, keyId: string, cacheSeconds: number): Promise<KeyRecord | null> {
   const cached = cache.get(keyId);
   if (cached) return cached;
+  if (absent.get(keyId) !== undefined) return null;
   const raw = await kv.get(kvKeyName(keyId), "json");
-  if (raw === null) return null;
-  const parsed = keyRecordSchema.safeParse(raw);
   // A record that does not parse is treated as absent: auth fails closed.
-  if (!parsed.success) return null;
+  const parsed = raw === null ? null : keyRecordSchema.safeParse(raw);
+  if (parsed === null || !parsed.success) {
+    absent.set(keyId, true, Math.min(cacheSeconds, ABSENT_KEY_CACHE_SECONDS) * 1000);
+    return null;
+  }
   cache.set(keyId, parsed.data, cacheSeconds * 1000);
   return parsed.data;
 }
 
 export async function writeKey(kv: KVNamespace, record: KeyRecord): Promise<void> {
   await kv.put(kvKeyName(record.keyId), JSON.stringify(record), { metadata: keyMetadata(record) });
-  cache.clear();
-}
-
-/** Whether a record for `keyId` is cached, so checking a token with that key id would not read KV. */
-export function isKeyCached(keyId: string): boolean {
-  return cache.get(keyId) !== undefined;
+  clearKeyCache();
 }
 
 /** For tests: forget what this isolate has cached. */
 export function clearKeyCache(): void {
   cache.clear();
+  absent.clear();
 }

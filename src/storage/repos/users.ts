@@ -25,8 +25,8 @@ export interface StoredUser {
 
 export interface UserWrite {
   data: Record<string, unknown>;
-  /** A new password hash; undefined keeps the current one. */
-  passwordHash?: string;
+  /** A new password hash; null clears the password; undefined keeps the current one. */
+  passwordHash?: string | null;
 }
 
 const storedColumns = {
