@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { openDb } from "../../src/storage/db.ts";
 import { getUser, updateUser } from "../../src/storage/users.ts";
-import { call, expectScimError, issueKey, json } from "./helpers.ts";
+import { call, expectScimError, issueKey, json, testOrigin } from "./helpers.ts";
 
 const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -127,7 +127,7 @@ describe("a statement failing inside a batch rolls back the whole batch", () => 
     const current = (await getUser(db, tenantId, id))!;
     const before = await snapshot();
     const write = { data: { ...current.data, userName: "storage-renamed@example.com", emails: [{ value: POISON_EMAIL }] } };
-    await expect(updateUser(db, tenantId, current, write)).rejects.toThrow(/injected failure in poison_email/);
+    await expect(updateUser(db, tenantId, current, write, testOrigin(TENANT))).rejects.toThrow(/injected failure in poison_email/);
     expect(await snapshot()).toEqual(before);
     expect((await getUser(db, tenantId, id))?.version).toBe(current.version);
   });

@@ -92,3 +92,13 @@ export async function seedUsers(tenantId: number, from: number, count: number): 
   await env.DB.prepare("UPDATE tenants SET user_count = user_count + ? WHERE id = ?").bind(count, tenantId).run();
 }
 
+
+/** The event origin of a storage call made directly by a test (as if by a scim key with this id). */
+export function testOrigin(tenant: string, keyId = "testkeytestkeyaa"): import("../../src/events/types.ts").EventOrigin {
+  return {
+    tenant,
+    requestId: crypto.randomUUID(),
+    actor: { keyId, scope: "scim", userAgent: "vitest" },
+    baseUrl: `${BASE}/t/${tenant}/scim/v2`,
+  };
+}
