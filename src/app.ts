@@ -7,9 +7,12 @@ import { routingPath } from "./http/paths.ts";
 import { limitFailedAuth, limitTenantRequests } from "./http/rate-limit.ts";
 import { requestLog } from "./http/request-log.ts";
 import { scimErrorResponse } from "./http/respond.ts";
+import { requireAppScope } from "./http/scope.ts";
 import { benchFloor } from "./routes/bench-floor.ts";
 import { discovery } from "./routes/discovery.ts";
+import { eventsRoutes } from "./routes/events.ts";
 import { groupsRoutes } from "./routes/groups.ts";
+import { passwordRoutes } from "./routes/passwords.ts";
 import { searchRoutes } from "./routes/search.ts";
 import { usersRoutes } from "./routes/users.ts";
 import { ScimError } from "./scim/errors.ts";
@@ -41,6 +44,16 @@ scim.route("/", searchRoutes);
 // Answers only with the var BENCH_FLOOR = "true" (npm run bench); a 404 like any unknown path otherwise.
 scim.route("/", benchFloor);
 app.route("/scim/v2", scim);
+
+// The application's API: `app` keys only (a `scim` key is a 403 once authenticated).
+const v1 = new Hono<AppEnv>();
+v1.use("*", limitFailedAuth);
+v1.use("*", requireAuth);
+v1.use("*", requireAppScope);
+v1.use("*", limitTenantRequests);
+v1.route("/", eventsRoutes);
+v1.route("/", passwordRoutes);
+app.route("/v1", v1);
 
 app.notFound(() => scimErrorResponse(new ScimError(404, "No SCIM endpoint at this path.")));
 

@@ -241,3 +241,18 @@ export async function listUsers(db: Db, tenantId: number, query: ListQuery) {
   const result = await runList(db, USERS_TABLE, tenantId, query);
   return { ...result, users: result.rows.map((row): StoredUser => storedFromRaw(row)) };
 }
+
+/** What a password check needs of a user, found by id or by userName (case-insensitively); null when none. */
+export async function findPasswordRecord(
+  db: Db,
+  tenantId: number,
+  subject: { kind: "userName" | "id"; value: string },
+): Promise<{ id: string; active: boolean; passwordHash: string | null } | null> {
+  const match = subject.kind === "id" ? eq(users.id, subject.value) : eq(users.userNameKey, foldKey(subject.value));
+  const row = await db
+    .select({ id: users.id, active: users.active, passwordHash: users.passwordHash })
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), match))
+    .get();
+  return row ?? null;
+}
