@@ -7,8 +7,11 @@ import { routingPath } from "./http/paths.ts";
 import { limitFailedAuth, limitTenantRequests } from "./http/rate-limit.ts";
 import { requestLog } from "./http/request-log.ts";
 import { scimErrorResponse } from "./http/respond.ts";
+import { requireAppScope } from "./http/scope.ts";
 import { discovery } from "./routes/discovery.ts";
+import { eventsRoutes } from "./routes/events.ts";
 import { groupsRoutes } from "./routes/groups.ts";
+import { passwordRoutes } from "./routes/passwords.ts";
 import { searchRoutes } from "./routes/search.ts";
 import { usersRoutes } from "./routes/users.ts";
 import { ConfigError, configOf, type Config } from "./config.ts";
@@ -57,6 +60,16 @@ export function createApp(extendScim?: (scim: Hono<AppEnv>) => void): Hono<AppEn
   scim.route("/", searchRoutes);
   extendScim?.(scim);
   app.route("/scim/v2", scim);
+
+  // The application's API: `app` keys only (a `scim` key is a 403 once authenticated).
+  const v1 = new Hono<AppEnv>();
+  v1.use("*", limitFailedAuth);
+  v1.use("*", requireAuth);
+  v1.use("*", requireAppScope);
+  v1.use("*", limitTenantRequests);
+  v1.route("/", eventsRoutes);
+  v1.route("/", passwordRoutes);
+  app.route("/v1", v1);
 
   app.notFound(() => scimErrorResponse(new ScimError(404, "No SCIM endpoint at this path.")));
   app.onError(renderError);

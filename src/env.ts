@@ -19,6 +19,12 @@ export interface Env {
   AUTH_FAIL_BY_KEY: RateLimit;
   /** Authenticated requests per tenant. */
   TENANT_REQUESTS: RateLimit;
+  /** Failed password checks (POST /v1/passwords/verify) per user of a tenant. */
+  PASSWORD_FAIL_BY_USER: RateLimit;
+  /** Failed password checks per application key. */
+  PASSWORD_FAIL_BY_KEY: RateLimit;
+  /** Days the change feed keeps events (default 30); the Cron Trigger prunes older ones. */
+  EVENT_RETENTION_DAYS?: string;
 }
 
 // Tests read bindings through `cloudflare:workers`, typed by Cloudflare.Env: the same shape.

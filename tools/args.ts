@@ -2,7 +2,7 @@
 // (exit status 2) whose message names the offending flag or value, so an operator can fix it from one line.
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { KEY_ID_PATTERN, TENANT_SLUG_PATTERN } from "../src/keys/token.ts";
+import { KEY_ID_PATTERN, KEY_SCOPES, TENANT_SLUG_PATTERN, type KeyScope } from "../src/keys/token.ts";
 import { errorMessage, usageError } from "./errors.ts";
 import { DEPLOY_ENVS, type DeployEnv, type Target } from "./wrangler.ts";
 
@@ -16,13 +16,14 @@ const OPTIONS = {
   org: { type: "string" },
   expires: { type: "string" },
   grace: { type: "string" },
+  scope: { type: "string" },
   port: { type: "string" },
 } as const;
 type OptionName = keyof typeof OPTIONS;
 
 const KEYS_COMMON_FLAGS: readonly OptionName[] = ["env", "remote", "persist-to", "json", "help"];
 const KEYS_COMMAND_FLAGS = {
-  create: ["label", "org", "expires"],
+  create: ["label", "org", "expires", "scope"],
   list: [],
   revoke: [],
   rotate: ["grace"],
@@ -36,7 +37,7 @@ const MAX_GRACE_MINUTES = 60 * 24 * 365;
 const MAX_TEXT_LENGTH = 200;
 
 export type KeysCommand =
-  | { name: "create"; tenant: string; label: string; organization: string | null; expiresInDays: number | null }
+  | { name: "create"; tenant: string; label: string; organization: string | null; expiresInDays: number | null; scope: KeyScope }
   | { name: "list"; tenant: string }
   | { name: "revoke"; keyId: string }
   | { name: "rotate"; keyId: string; graceMinutes: number };
@@ -46,9 +47,11 @@ export type KeysInvocation = { help: true } | { help: false; command: KeysComman
 export const KEYS_USAGE = `Usage: npm run keys -- <command> [flags]
 
 Commands:
-  create <tenant> [--label TEXT] [--org NAME] [--expires DAYS]
+  create <tenant> [--label TEXT] [--org NAME] [--expires DAYS] [--scope scim|app]
                       Create the tenant if needed, issue a key, print its token once and the base URLs.
-  list <tenant>       Show the tenant's keys (never secrets or hashes).
+                      --scope scim (default): the identity provider's key, SCIM only. --scope app: the
+                      application's key, SCIM plus /v1 (events API, password checks).
+  list <tenant>       Show the tenant's keys with their scopes (never secrets or hashes).
   revoke <keyId>      Revoke a key now.
   rotate <keyId> [--grace MINUTES]
                       Issue a replacement key; the old one stops working after the grace period (default 0).
@@ -116,6 +119,7 @@ export function parseKeysArgs(argv: readonly string[], cwd = process.cwd()): Key
           organization: values.org === undefined ? null : parseText("--org", values.org, false),
           expiresInDays:
             values.expires === undefined ? null : parseNumber("--expires", values.expires, { min: 0, max: MAX_EXPIRY_DAYS, allowMin: false }),
+          scope: parseScope(values.scope),
         },
       };
     case "list":
@@ -173,6 +177,13 @@ function parseTenant(slug: string): string {
     throw usageError(`invalid tenant ${JSON.stringify(slug)}: use 2-63 characters from a-z, 0-9 and -`);
   }
   return slug;
+}
+
+function parseScope(scope: string | undefined): KeyScope {
+  if (scope === undefined) return "scim";
+  const known = KEY_SCOPES.find((s) => s === scope);
+  if (known === undefined) throw usageError(`--scope must be ${KEY_SCOPES.join(" or ")}, got ${JSON.stringify(scope)}`);
+  return known;
 }
 
 function parseKeyId(keyId: string): string {

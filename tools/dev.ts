@@ -25,6 +25,7 @@ async function freshDevToken(target: Target): Promise<string> {
     label: DEV_LABEL,
     organization: null,
     expiresInDays: null,
+    scope: "scim",
   });
   const stale = (await tenantKeys(target, DEMO_TENANT)).filter(
     (other) => other.label === DEV_LABEL && other.keyId !== key.keyId && other.state !== "revoked",

@@ -22,11 +22,12 @@ export function tokenBlock(token: string, urls: BaseUrls): string {
 export function describeKey(key: KeyView): string {
   const label = key.label === "" ? "no label" : `label ${JSON.stringify(key.label)}`;
   const org = key.organization === null ? "" : `, organization ${JSON.stringify(key.organization)}`;
-  return `key ${key.keyId} for tenant ${key.tenant} (${label}${org}, expires ${formatTime(key.expiresAt, "never")})`;
+  return `${key.scope} key ${key.keyId} for tenant ${key.tenant} (${label}${org}, expires ${formatTime(key.expiresAt, "never")})`;
 }
 
 const COLUMNS: ReadonlyArray<[string, (key: KeyView) => string]> = [
   ["KEY ID", (k) => k.keyId],
+  ["SCOPE", (k) => k.scope],
   ["LABEL", (k) => k.label || "-"],
   ["STATE", (k) => k.state],
   ["CREATED", (k) => formatTime(k.createdAt)],

@@ -9,6 +9,7 @@ import {
   newKeyRecord,
   type KeyMetadata,
   type KeyRecord,
+  type KeyScope,
   type KeyState,
 } from "../src/keys/token.ts";
 import { usageError, wranglerError } from "./errors.ts";
@@ -99,6 +100,8 @@ export interface CreateInput {
   label: string;
   organization: string | null;
   expiresInDays: number | null;
+  /** Default `scim`. */
+  scope?: KeyScope;
 }
 
 export async function createKey(target: Target, input: CreateInput): Promise<IssuedKey & { tenant: TenantResult }> {
@@ -161,6 +164,7 @@ export async function rotateKey(target: Target, keyId: string, graceMinutes: num
     label: old.label,
     organization: old.organization,
     expiresInDays,
+    scope: old.scope,
   });
   // The replacement is written before the old key is touched: if the second write fails, both keys
   // work, which is safe, instead of neither.

@@ -6,7 +6,7 @@ import { unauthorized } from "../scim/errors.ts";
 import { readKey } from "../storage/repos/keys.ts";
 import { findTenant } from "../storage/repos/tenants.ts";
 import type { AppEnv } from "./context.ts";
-import { parseScimPath } from "./paths.ts";
+import { pathTenant as tenantInPath } from "./paths.ts";
 
 interface Credential {
   token: string;
@@ -47,12 +47,12 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   if (!record || !matches || keyState(record) === "revoked" || keyState(record) === "expired") throw unauthorized();
 
   if (credential.basicUser !== null && credential.basicUser !== record.tenant) throw unauthorized();
-  const pathTenant = parseScimPath(new URL(c.req.url).pathname)?.tenant ?? null;
+  const pathTenant = tenantInPath(new URL(c.req.url).pathname);
   if (pathTenant !== null && pathTenant !== record.tenant) throw unauthorized();
 
   const tenant = await findTenant(c.var.db, record.tenant, cacheSeconds);
   if (!tenant || tenant.status !== "active") throw unauthorized();
 
-  c.set("auth", { tenant, keyId: record.keyId, organization: record.organization ?? tenant.defaultOrganization });
+  c.set("auth", { tenant, keyId: record.keyId, organization: record.organization ?? tenant.defaultOrganization, scope: record.scope });
   await next();
 });

@@ -35,9 +35,36 @@ export function parseScimPath(pathname: string): ScimPath | null {
   return { tenant, rest: segments.join("/") };
 }
 
-/** The path Hono routes on: every accepted spelling maps to `/scim/v2/<Endpoint>/...`. */
+// The application API (`/v1/...`, `/t/<tenant>/v1/...`): case-sensitive like any JSON API, slashes tolerated.
+const APP_PREFIX = /^(?:\/t\/([^/]+))?\/v1(?=\/|$)/;
+
+/** The application API path below `/v1`, and the tenant named in the URL; null when not an /v1 path. */
+export function parseAppPath(pathname: string): ScimPath | null {
+  const collapsed = pathname.replace(/\/{2,}/g, "/");
+  const trimmed = collapsed.length > 1 ? collapsed.replace(/\/$/, "") : collapsed;
+  const match = APP_PREFIX.exec(trimmed);
+  if (!match) return null;
+  return { tenant: match[1] === undefined ? null : decodeSegment(match[1]), rest: trimmed.slice(match[0].length) };
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** The tenant a SCIM or application URL names (`/t/<tenant>/...`), or null when the credential decides. */
+export function pathTenant(pathname: string): string | null {
+  return (parseScimPath(pathname) ?? parseAppPath(pathname))?.tenant ?? null;
+}
+
+/** The path Hono routes on: every accepted spelling maps to `/scim/v2/<Endpoint>/...` or `/v1/...`. */
 export function routingPath(request: Request): string {
   const pathname = new URL(request.url).pathname;
   const scim = parseScimPath(pathname);
-  return scim ? `/scim/v2${scim.rest}` : pathname;
+  if (scim) return `/scim/v2${scim.rest}`;
+  const app = parseAppPath(pathname);
+  return app ? `/v1${app.rest}` : pathname;
 }

@@ -53,6 +53,13 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
+/**
+ * `scim`: the identity provider's key (SCIM routes only). `app`: the application's key, which may also use the
+ * application API under /v1 (events, password checks).
+ */
+export const KEY_SCOPES = ["scim", "app"] as const;
+export type KeyScope = (typeof KEY_SCOPES)[number];
+
 /** What KV holds under `key:<keyId>`. The KV metadata holds the same minus `hash`, for listing. */
 export const keyRecordSchema = z.object({
   keyId: z.string().regex(KEY_ID_PATTERN),
@@ -60,6 +67,8 @@ export const keyRecordSchema = z.object({
   label: z.string().max(200),
   hash: z.string().regex(/^[0-9a-f]{64}$/),
   organization: z.string().nullable(),
+  // Records written before scopes existed are identity-provider keys.
+  scope: z.enum(KEY_SCOPES).default("scim"),
   // ISO 8601 instants. A record whose timestamps do not parse is no key at all (readKey treats it as absent):
   // Date.parse of a malformed revokedAt is NaN, which no comparison finds past, so the key stayed active.
   createdAt: z.iso.datetime({ offset: true }),
@@ -94,6 +103,7 @@ export async function newKeyRecord(input: {
   label: string;
   organization: string | null;
   expiresInDays: number | null;
+  scope?: KeyScope;
   now?: Date;
 }): Promise<{ token: string; record: KeyRecord }> {
   const now = input.now ?? new Date();
@@ -104,6 +114,7 @@ export async function newKeyRecord(input: {
     label: input.label,
     hash: await hashSecret(secret),
     organization: input.organization,
+    scope: input.scope ?? "scim",
     createdAt: now.toISOString(),
     expiresAt: input.expiresInDays === null ? null : new Date(now.getTime() + input.expiresInDays * 86_400_000).toISOString(),
     revokedAt: null,

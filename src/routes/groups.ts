@@ -3,6 +3,7 @@
 // member changes go to storage as a set-level delta, never as a rewritten member list.
 import { Hono, type Context } from "hono";
 import { readJsonObject } from "../http/body.ts";
+import { eventOrigin } from "../http/event-origin.ts";
 import type { AppEnv } from "../http/context.ts";
 import { allowOnly } from "../http/methods.ts";
 import { checkIfMatch, notModified } from "../http/preconditions.ts";
@@ -120,7 +121,7 @@ groupsRoutes.post("/Groups", async (c) => {
   const { resource } = normalizeResource(await readJsonObject(c.req.raw), GROUP_RESOURCE);
   const id = crypto.randomUUID();
   const members = await resolveDelta(c.var.db, c.var.auth.tenant.id, id, replaceAllDelta(memberList(resource)));
-  const group = await createGroup(c.var.db, c.var.auth.tenant.id, id, resource, members);
+  const group = await createGroup(c.var.db, c.var.auth.tenant.id, id, resource, members, eventOrigin(c));
   return respondWithGroup(c, group, 201, { Location: location(c, group.id) });
 });
 allowOnly(groupsRoutes, "/Groups", ["GET", "POST"]);
@@ -143,7 +144,7 @@ async function modifyGroup(c: Ctx, id: string, change: (current: StoredGroup) =>
     const current = await requireGroup(c, id);
     checkIfMatch(c.req.raw, current.version);
     const pinned = c.req.header("If-Match") !== undefined;
-    const updated = await updateGroup(c.var.db, c.var.auth.tenant.id, current, { ...(await change(current)), pinned });
+    const updated = await updateGroup(c.var.db, c.var.auth.tenant.id, current, { ...(await change(current)), pinned }, eventOrigin(c));
     if (updated) return updated;
     if (pinned) throw new ScimError(412, "The resource changed while this request was applied; read it again and retry.");
     if (attempt >= WRITE_ATTEMPTS) throw new ScimError(409, "The resource is being changed concurrently; retry the request.");
@@ -186,7 +187,7 @@ groupsRoutes.patch("/Groups/:id", async (c) => {
 groupsRoutes.delete("/Groups/:id", async (c) => {
   const id = c.req.param("id");
   if (c.req.header("If-Match") !== undefined) checkIfMatch(c.req.raw, (await requireGroup(c, id)).version);
-  if (!(await deleteGroup(c.var.db, c.var.auth.tenant.id, id))) throw notFound(`Group "${id}" not found.`);
+  if (!(await deleteGroup(c.var.db, c.var.auth.tenant.id, id, eventOrigin(c)))) throw notFound(`Group "${id}" not found.`);
   return new Response(null, { status: 204 });
 });
 allowOnly(groupsRoutes, "/Groups/:id", ["GET", "PUT", "PATCH", "DELETE"]);

@@ -1,6 +1,7 @@
 // /Users (RFC 7644 §3): thin handlers over the protocol core (src/scim) and storage (src/storage/users.ts).
 import { Hono, type Context } from "hono";
 import { readJsonObject } from "../http/body.ts";
+import { eventOrigin } from "../http/event-origin.ts";
 import type { AppEnv } from "../http/context.ts";
 import { allowOnly } from "../http/methods.ts";
 import { checkIfMatch, notModified } from "../http/preconditions.ts";
@@ -121,7 +122,7 @@ usersRoutes.post("/Users", async (c) => {
   projection(c);
   const write = await prepareWrite(c, await readJsonObject(c.req.raw));
   if (write.data.active === undefined) write.data.active = true;
-  const user = await createUser(c.var.db, c.var.auth.tenant.id, write);
+  const user = await createUser(c.var.db, c.var.auth.tenant.id, write, eventOrigin(c));
   return respondWithUser(c, user, 201, { Location: location(c, user.id) }, true);
 });
 allowOnly(usersRoutes, "/Users", ["GET", "POST"]);
@@ -146,7 +147,7 @@ async function modifyUser(
     // nothing keeps the stored version and costs no D1 write. (Stored data is normalizer output, so equal
     // resources serialise equally.)
     if (write.passwordHash === undefined && JSON.stringify(write.data) === JSON.stringify(current.data)) return current;
-    const updated = await updateUser(c.var.db, c.var.auth.tenant.id, current, write);
+    const updated = await updateUser(c.var.db, c.var.auth.tenant.id, current, write, eventOrigin(c));
     if (updated) return updated;
     if (c.req.header("If-Match") !== undefined) {
       throw new ScimError(412, "The resource changed while this request was applied; read it again and retry.");
@@ -185,7 +186,7 @@ usersRoutes.patch("/Users/:id", async (c) => {
 usersRoutes.delete("/Users/:id", async (c) => {
   const id = c.req.param("id");
   if (c.req.header("If-Match") !== undefined) checkIfMatch(c.req.raw, (await requireUser(c, id)).version);
-  if (!(await deleteUser(c.var.db, c.var.auth.tenant.id, id))) throw notFound(`User "${id}" not found.`);
+  if (!(await deleteUser(c.var.db, c.var.auth.tenant.id, id, eventOrigin(c)))) throw notFound(`User "${id}" not found.`);
   return new Response(null, { status: 204 });
 });
 allowOnly(usersRoutes, "/Users/:id", ["GET", "PUT", "PATCH", "DELETE"]);

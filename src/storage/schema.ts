@@ -1,5 +1,6 @@
 // D1 schema. Every row carries its tenant; every unique or filtered attribute has a column, and the
 // full resource JSON sits beside the columns so unindexed attributes round-trip losslessly.
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const tenants = sqliteTable("tenants", {
@@ -15,6 +16,9 @@ export const tenants = sqliteTable("tenants", {
   // The ordinal the next user/group of the tenant gets (see `ordinal` below). Never decreases.
   userOrdinalNext: integer("user_ordinal_next").notNull().default(0),
   groupOrdinalNext: integer("group_ordinal_next").notNull().default(0),
+  // The id the tenant's next event gets (src/storage/events.ts): bumped in the batch that writes the event,
+  // so ids are gapless and in commit order. The head cursor is event_next - 1.
+  eventNext: integer("event_next").notNull().default(1),
 });
 
 export const users = sqliteTable(
@@ -143,3 +147,27 @@ export const positionTree = sqliteTable(
 export const writeGuard = sqliteTable("write_guard", {
   mustChange: integer("must_change").notNull(),
 });
+
+// The transactional outbox: every committed change writes its events in the same D1 batch
+// (src/storage/events.ts). `body` is the event's JSON without `id`, which is `event_id` (per tenant, gapless).
+export const events = sqliteTable(
+  "events",
+  {
+    // The rowid (no AUTOINCREMENT, which would write sqlite_sequence per insert): global commit order, so the
+    // retention prune walks the oldest events first without an index of its own.
+    pos: integer("pos").primaryKey(),
+    tenantId: integer("tenant_id").notNull(),
+    eventId: integer("event_id").notNull(),
+    createdAt: text("created_at").notNull(),
+    type: text("type").notNull(),
+    body: text("body").notNull(),
+    // Null until the event is handed to the webhook queue (issue 14). The partial index holds only events not
+    // yet enqueued, so a sweep finds them with one short index walk however large the table.
+    enqueuedAt: text("enqueued_at"),
+  },
+  (t) => [
+    // (tenant_id, event_id): a page of the events API is one index seek and `limit` rows at any depth.
+    uniqueIndex("events_tenant_event").on(t.tenantId, t.eventId),
+    index("events_not_enqueued").on(t.pos).where(sql`${t.enqueuedAt} IS NULL`),
+  ],
+);

@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { openDb } from "../../src/storage/d1/db.ts";
 import { getUser, updateUser } from "../../src/storage/repos/users.ts";
-import { call, expectScimError, issueKey, json } from "./helpers.ts";
+import { call, expectScimError, issueKey, json, testOrigin } from "./helpers.ts";
 
 const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -37,11 +37,12 @@ async function createUser(userName: string, emails: string[] = [userName]): Prom
   return (await json<{ id: string }>(res)).id;
 }
 
-/** Everything stored about the tenant's directory, row by row: what a half-applied write would change. */
+/** Everything stored about the tenant's directory and its feed, row by row: what a half-applied write would change. */
 async function snapshot() {
   const all = async (sql: string) => (await env.DB.prepare(sql).bind(tenantId).all()).results;
   return {
-    tenant: await all("SELECT user_count, group_count FROM tenants WHERE id = ?"),
+    tenant: await all("SELECT user_count, group_count, event_next FROM tenants WHERE id = ?"),
+    events: await all("SELECT event_id, type, body FROM events WHERE tenant_id = ? ORDER BY event_id"),
     users: await all("SELECT seq, id, user_name, display_name, active, version, updated_at, data FROM users WHERE tenant_id = ? ORDER BY seq"),
     emails: await all("SELECT user_seq, value_key, type, is_primary FROM user_emails WHERE tenant_id = ? ORDER BY user_seq, value_key"),
     groups: await all("SELECT seq, id, display_name, version, member_count, updated_at, data FROM groups WHERE tenant_id = ? ORDER BY seq"),
@@ -121,13 +122,36 @@ describe("a statement failing inside a batch rolls back the whole batch", () => 
     expect((await call(`/scim/v2/Users/${id}`, { token })).status).toBe(200);
   });
 
+  it("the event insert failing undoes the change: no change without its event (POST, PUT, group PATCH, DELETE)", async () => {
+    const id = await createUser("eventless@example.com");
+    const groupRes = await call("/scim/v2/Groups", { method: "POST", token, body: JSON.stringify({ schemas: [GROUP], displayName: "Eventless" }) });
+    const groupId = (await json<{ id: string }>(groupRes)).id;
+    await abortWhen("poison_event", "BEFORE INSERT ON events", "json_extract(NEW.body, '$.requestId') LIKE 'no-event-%'");
+    const noEvent = () => ({ "X-Request-Id": `no-event-${crypto.randomUUID()}` });
+    const before = await snapshot();
+    const attempts = [
+      call("/scim/v2/Users", { method: "POST", token, headers: noEvent(), body: userBody("never@example.com", ["never@example.com"]) }),
+      call(`/scim/v2/Users/${id}`, { method: "PUT", token, headers: noEvent(), body: userBody("eventless@example.com", [], { active: false }) }),
+      call(`/scim/v2/Groups/${groupId}`, {
+        method: "PATCH",
+        token,
+        headers: noEvent(),
+        body: JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: "add", path: "members", value: [{ value: id }] }] }),
+      }),
+      call(`/scim/v2/Users/${id}`, { method: "DELETE", token, headers: noEvent() }),
+      call(`/scim/v2/Groups/${groupId}`, { method: "DELETE", token, headers: noEvent() }),
+    ];
+    for (const attempt of attempts) await expectRejectedWithoutTrace(await attempt, before);
+    await env.DB.prepare("DROP TRIGGER poison_event").run();
+  });
+
   it("storage updateUser: a failing statement in its batch throws and leaves row and emails as they were", async () => {
     const id = await createUser("storage-level@example.com");
     const db = openDb(env.DB);
     const current = (await getUser(db, tenantId, id))!;
     const before = await snapshot();
     const write = { data: { ...current.data, userName: "storage-renamed@example.com", emails: [{ value: POISON_EMAIL }] } };
-    await expect(updateUser(db, tenantId, current, write)).rejects.toThrow(/injected failure in poison_email/);
+    await expect(updateUser(db, tenantId, current, write, testOrigin(TENANT))).rejects.toThrow(/injected failure in poison_email/);
     expect(await snapshot()).toEqual(before);
     expect((await getUser(db, tenantId, id))?.version).toBe(current.version);
   });

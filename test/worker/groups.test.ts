@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { MAX_LISTED_MEMBERS } from "../../src/routes/groups.ts";
 import { openDb } from "../../src/storage/d1/db.ts";
 import { getGroup as readGroup, updateGroup } from "../../src/storage/repos/groups.ts";
-import { call, expectScimError, issueKey, json } from "./helpers.ts";
+import { call, expectScimError, issueKey, json, testOrigin } from "./helpers.ts";
 
 const GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -546,7 +546,7 @@ describe("storage guards for what a concurrent request could change between read
     const written = await updateGroup(db, tenantId, current, {
       data: { schemas: [GROUP_SCHEMA], displayName: "Race A renamed" },
       members: { clear: false, add: new Map([[b.id, "Group"]]), remove: new Set() },
-    });
+    }, testOrigin(TENANT));
     expect(written).toBeNull();
     expect(await stored(a.id)).toEqual(before);
   });
@@ -559,7 +559,7 @@ describe("storage guards for what a concurrent request could change between read
     const current = (await readGroup(db, tenantId, group.id))!;
     const written = await updateGroup(db, tenantId, current, {
       members: { clear: false, add: new Map([[kept, "User"], [gone, "User"]]), remove: new Set() },
-    });
+    }, testOrigin(TENANT));
     expect(written?.memberCount).toBe(1);
     expect(await storedMembers(group.id)).toEqual([kept]);
   });

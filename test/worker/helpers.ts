@@ -14,7 +14,13 @@ export interface IssuedKey {
 
 export async function issueKey(
   tenant: string,
-  options: { label?: string; organization?: string | null; expiresInDays?: number | null; tenantOrganization?: string | null } = {},
+  options: {
+    label?: string;
+    organization?: string | null;
+    expiresInDays?: number | null;
+    tenantOrganization?: string | null;
+    scope?: "scim" | "app";
+  } = {},
 ): Promise<IssuedKey> {
   await ensureTenant(openDb(env.DB), { slug: tenant, region: "local", defaultOrganization: options.tenantOrganization ?? null });
   const issued = await newKeyRecord({
@@ -22,6 +28,7 @@ export async function issueKey(
     label: options.label ?? "test",
     organization: options.organization ?? null,
     expiresInDays: options.expiresInDays ?? null,
+    scope: options.scope ?? "scim",
   });
   await writeKey(env.KV, issued.record);
   return issued;
@@ -102,4 +109,62 @@ export async function seedUsers(tenantId: number, from: number, count: number, o
     .run();
   const advanceOrdinals = byTrigger ? "" : ", user_ordinal_next = user_ordinal_next + ?1";
   await env.DB.prepare(`UPDATE tenants SET user_count = user_count + ?1${advanceOrdinals} WHERE id = ?2`).bind(count, tenantId).run();
+}
+
+
+/** The event origin of a storage call made directly by a test (as if by a scim key with this id). */
+export function testOrigin(tenant: string, keyId = "testkeytestkeyaa"): import("../../src/events/types.ts").EventOrigin {
+  return {
+    tenant,
+    requestId: crypto.randomUUID(),
+    actor: { keyId, scope: "scim", userAgent: "vitest" },
+    baseUrl: `${BASE}/t/${tenant}/scim/v2`,
+  };
+}
+
+export interface FeedEvent {
+  id: string;
+  type: string;
+  occurredAt: string;
+  tenant: string;
+  resourceType: "User" | "Group";
+  resourceId: string;
+  externalId: string | null;
+  version: string;
+  changed?: string[];
+  data: Record<string, unknown> & { id: string; meta: { version: string } };
+  members?: { value: string; type: "User" | "Group" }[];
+  groups?: string[];
+  requestId: string;
+  actor: { keyId: string; scope: "scim" | "app"; userAgent: string | null };
+}
+
+export interface FeedPage {
+  data: FeedEvent[];
+  nextCursor: string;
+  hasMore: boolean;
+}
+
+/** One page of GET /v1/events with an app key. */
+export async function feedPage(token: string, query = ""): Promise<FeedPage> {
+  const res = await call(`/v1/events${query}`, { token });
+  if (res.status !== 200) throw new Error(`GET /v1/events${query}: ${res.status} ${await res.text()}`);
+  return json<FeedPage>(res);
+}
+
+/** Every event after `cursor` (from the oldest retained without one), following nextCursor to the end. */
+export async function readFeed(token: string, cursor?: string): Promise<{ events: FeedEvent[]; cursor: string }> {
+  const events: FeedEvent[] = [];
+  let after = cursor;
+  for (;;) {
+    const page = await feedPage(token, `?limit=1000${after !== undefined ? `&after=${after}` : ""}`);
+    events.push(...page.data);
+    after = page.nextCursor;
+    if (!page.hasMore) return { events, cursor: after };
+  }
+}
+
+/** The head cursor (GET /v1/events?limit=0). */
+export async function headCursor(token: string): Promise<string> {
+  return (await feedPage(token, "?limit=0")).nextCursor;
 }

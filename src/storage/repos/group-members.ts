@@ -4,8 +4,10 @@
 // which counts the rows the statement just before it changed, so it is kept without reading the group.
 import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import { eventBody, type EventOrigin } from "../../events/types.ts";
 import { badRequest } from "../../scim/errors.ts";
 import type { Db } from "../d1/db.ts";
+import { memberEvents } from "./events.ts";
 import type { MemberDelta, MemberType } from "../../scim/patch/group-delta.ts";
 import { groupMembers, groups, users, writeGuard } from "../schema.ts";
 import { Statement } from "../d1/statement.ts";
@@ -86,43 +88,91 @@ async function rejectCycles(db: Db, tenantId: number, groupId: string, candidate
   }
 }
 
+/** What the membership events of one change need besides the delta. */
+export interface MemberEventContext {
+  origin: EventOrigin;
+  now: string;
+  /** The group's meta.location. */
+  location: string;
+  /** See MemberEventSpec.versionBump. */
+  versionBump: 0 | 1;
+}
+
 /**
  * Batch statements applying `delta` to group `groupId` (row `groupSeq`, an expression so a group inserted in
- * the same batch can be named). Each statement that changes member rows is followed by the member_count
- * update that reads its changes().
+ * the same batch can be named), each preceded by its events (group.members_removed / _added, naming exactly
+ * the rows it changes). Each statement that changes member rows is followed by the member_count update that
+ * reads its changes(); a statement that changed nothing leaves the count's row unwritten.
  *
  * Built with query builders only: drizzle's D1 batch cannot bind parameters of a raw `db.run(sql)`.
  */
-export function memberStatements(db: Db, tenantId: number, groupSeq: SQL, groupId: string, delta: ResolvedDelta): BatchItem<"sqlite">[] {
+export function memberStatements(
+  db: Db,
+  tenantId: number,
+  groupSeq: SQL,
+  groupId: string,
+  delta: ResolvedDelta,
+  context: MemberEventContext,
+): BatchItem<"sqlite">[] {
   const ofGroup = and(eq(groupMembers.tenantId, tenantId), eq(groupMembers.groupId, groupId));
   const countBy = (change: SQL) =>
     db
       .update(groups)
       .set({ memberCount: sql`${groups.memberCount} ${change}` })
-      .where(and(eq(groups.tenantId, tenantId), eq(groups.seq, groupSeq)));
+      .where(and(eq(groups.tenantId, tenantId), eq(groups.seq, groupSeq), sql`changes() > 0`));
+  const eventsFor = (type: "group.members_added" | "group.members_removed", members: SQL) =>
+    memberEvents(db, tenantId, {
+      type,
+      body: eventBody(context.origin, { type, occurredAt: context.now, resourceType: "Group", data: { id: groupId } }, { members: [] }),
+      groupId,
+      location: context.location,
+      now: context.now,
+      versionBump: context.versionBump,
+      members,
+    });
+  const current = (condition: SQL) =>
+    sql`SELECT member_id AS v, member_type AS ty FROM ${groupMembers} WHERE tenant_id = ${tenantId} AND group_id = ${groupId} AND ${condition}`;
   const statements: BatchItem<"sqlite">[] = [];
   if (delta.clear) {
     // Only members not in the new list go, so a "Push Now" that re-sends the same list writes nothing.
     const keep = sql`${groupMembers.memberId} NOT IN (SELECT value FROM json_each(${idList(delta.add.keys())}))`;
-    statements.push(db.delete(groupMembers).where(and(ofGroup, keep)), countBy(sql`- changes()`));
+    statements.push(
+      ...eventsFor("group.members_removed", current(sql`member_id NOT IN (SELECT value FROM json_each(${idList(delta.add.keys())}))`)),
+      db.delete(groupMembers).where(and(ofGroup, keep)),
+      countBy(sql`- changes()`),
+    );
   } else if (delta.remove.size > 0) {
     const listed = sql`${groupMembers.memberId} IN (SELECT value FROM json_each(${idList(delta.remove)}))`;
-    statements.push(db.delete(groupMembers).where(and(ofGroup, listed)), countBy(sql`- changes()`));
+    statements.push(
+      ...eventsFor("group.members_removed", current(sql`member_id IN (SELECT value FROM json_each(${idList(delta.remove)}))`)),
+      db.delete(groupMembers).where(and(ofGroup, listed)),
+      countBy(sql`- changes()`),
+    );
   }
   if (delta.add.size > 0) {
     // The existence check is repeated here, inside the batch: a member deleted since resolveDelta read it is
     // skipped rather than left dangling. The columns follow the table's order (tenant, group, member, type).
-    const rows = sql`
-      SELECT ${tenantId}, ${groupId}, r.v, r.t
+    const candidates = sql`
       FROM (SELECT json_extract(value, '$.v') AS v, json_extract(value, '$.t') AS t FROM json_each(${memberList(delta.add)})) AS r
       WHERE CASE r.t
         WHEN 'User' THEN EXISTS (SELECT 1 FROM ${users} WHERE ${users.tenantId} = ${tenantId} AND ${users.id} = r.v)
         ELSE EXISTS (SELECT 1 FROM ${groups} WHERE ${groups.tenantId} = ${tenantId} AND ${groups.id} = r.v)
       END`;
-    statements.push(db.insert(groupMembers).select(rows).onConflictDoNothing(), countBy(sql`+ changes()`));
+    const added = sql`SELECT r.v AS v, r.t AS ty ${candidates}
+      AND NOT EXISTS (SELECT 1 FROM ${groupMembers} AS gm WHERE gm.tenant_id = ${tenantId} AND gm.group_id = ${groupId} AND gm.member_id = r.v)`;
+    statements.push(
+      ...eventsFor("group.members_added", added),
+      db.insert(groupMembers).select(sql`SELECT ${tenantId}, ${groupId}, r.v, r.t ${candidates}`).onConflictDoNothing(),
+      countBy(sql`+ changes()`),
+    );
     if ([...delta.add.values()].includes("Group")) statements.push(cycleGuard(db, tenantId, groupId));
   }
   return statements;
+}
+
+/** The ids of the groups that have `memberId`, as a JSON array (one seek of the member index). */
+export function groupsOf(tenantId: number, memberId: string): SQL {
+  return sql`(SELECT json_group_array(group_id) FROM (SELECT group_id FROM ${groupMembers} WHERE tenant_id = ${tenantId} AND member_id = ${memberId} ORDER BY group_id))`;
 }
 
 /**

@@ -3,17 +3,21 @@
 // whatever its size. Every statement is tenant-scoped; every multi-statement change is one D1 batch.
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import { changedAttributes, jsonEqual } from "../../events/changed.ts";
+import { eventBody, type EventOrigin } from "../../events/types.ts";
 import { ScimError, conflict } from "../../scim/errors.ts";
 import { foldKey } from "../../scim/fold.ts";
+import { renderResource } from "../../scim/meta.ts";
 import type { Db } from "../d1/db.ts";
 import { isUniqueViolation } from "../d1/errors.ts";
-import { memberStatements, removeFromAllGroups, type ResolvedDelta } from "./group-members.ts";
+import { bumpEventCounter, insertEvent } from "./events.ts";
+import { groupsOf, memberStatements, removeFromAllGroups, type ResolvedDelta } from "./group-members.ts";
 import { GROUP_INDEXED_ATTRIBUTES } from "../filter/groups.ts";
 import { guardedBatch, requirePreviousChange } from "../d1/guard.ts";
 import type { SortColumn } from "../listing/keyset.ts";
 import { runList, storedFromRaw, type ListQuery, type ListTable, type RawRow } from "../listing/plan.ts";
 import { GROUPS_TREE } from "../listing/position-tree.ts";
-import { groupMembers, groups, tenants } from "../schema.ts";
+import { events, groupMembers, groups, tenants, writeGuard } from "../schema.ts";
 
 export interface StoredGroup {
   seq: number;
@@ -58,6 +62,13 @@ function indexedColumns(data: Record<string, unknown>) {
   };
 }
 
+const groupLocation = (origin: EventOrigin, id: string) => `${origin.baseUrl}/Groups/${id}`;
+
+/** The group as a SCIM GET renders it, without members (membership events carry those). */
+function renderGroup(origin: EventOrigin, group: Omit<StoredGroup, "seq" | "memberCount">): Record<string, unknown> {
+  return renderResource(group, "Group", groupLocation(origin, group.id));
+}
+
 function displayNameTaken(displayName: string): ScimError {
   return conflict(`displayName "${displayName}" is already taken in this tenant (group names are compared case-insensitively).`);
 }
@@ -69,10 +80,13 @@ export async function createGroup(
   id: string,
   data: Record<string, unknown>,
   members: ResolvedDelta,
+  origin: EventOrigin,
 ): Promise<StoredGroup> {
   const now = new Date().toISOString();
   const stored = withoutMembers(data);
   const columns = indexedColumns(stored);
+  const data0 = renderGroup(origin, { id, createdAt: now, updatedAt: now, version: 1, data: stored });
+  const createdEvent = eventBody(origin, { type: "group.created", occurredAt: now, resourceType: "Group", data: data0 });
   const seq = sql`(SELECT ${groups.seq} FROM ${groups} WHERE ${groups.tenantId} = ${tenantId} AND ${groups.id} = ${id})`;
   try {
     await db.batch([
@@ -87,11 +101,16 @@ export async function createGroup(
         // As in createUser: set here, not by the groups_assign_ordinal trigger, to save its writes.
         ordinal: sql`(SELECT ${tenants.groupOrdinalNext} FROM ${tenants} WHERE ${tenants.id} = ${tenantId})`,
       }),
+      insertEvent(db, tenantId, now, 0, createdEvent),
       db
         .update(tenants)
-        .set({ groupCount: sql`${tenants.groupCount} + 1`, groupOrdinalNext: sql`${tenants.groupOrdinalNext} + 1` })
+        .set({
+          groupCount: sql`${tenants.groupCount} + 1`,
+          groupOrdinalNext: sql`${tenants.groupOrdinalNext} + 1`,
+          eventNext: sql`${tenants.eventNext} + 1`,
+        })
         .where(eq(tenants.id, tenantId)),
-      ...memberStatementsBySeq(db, tenantId, seq, id, members),
+      ...memberStatementsBySeq(db, tenantId, seq, id, members, { origin, now, location: groupLocation(origin, id), versionBump: 0 }),
     ]);
   } catch (error) {
     if (isUniqueViolation(error, "groups.display_name_key")) throw displayNameTaken(columns.displayName);
@@ -103,10 +122,17 @@ export async function createGroup(
 }
 
 /** memberStatements keyed by a seq expression (the row is inserted in the same batch, its seq not yet known). */
-function memberStatementsBySeq(db: Db, tenantId: number, seq: SQL, id: string, members: ResolvedDelta): BatchItem<"sqlite">[] {
+function memberStatementsBySeq(
+  db: Db,
+  tenantId: number,
+  seq: SQL,
+  id: string,
+  members: ResolvedDelta,
+  context: Parameters<typeof memberStatements>[5],
+): BatchItem<"sqlite">[] {
   if (members.add.size === 0) return [];
   // A new group has no members to clear.
-  return memberStatements(db, tenantId, seq, id, { ...members, clear: false });
+  return memberStatements(db, tenantId, seq, id, { ...members, clear: false }, context);
 }
 
 export async function getGroup(db: Db, tenantId: number, id: string): Promise<StoredGroup | null> {
@@ -127,61 +153,114 @@ export interface GroupWrite {
 }
 
 /**
- * Writes a group's resource and member changes if it is still at `current.version`, in one batch. Returns
- * null when another writer got there first (or nested the groups into a cycle meanwhile), so the caller
- * re-reads and retries or answers 412. `memberCount` and `version` in the result are read back from the row.
+ * Writes a group's resource and member changes if it is still at `current.version`, in one batch, with their
+ * events. Returns null when another writer got there first (or nested the groups into a cycle meanwhile), so
+ * the caller re-reads and retries or answers 412. `memberCount` and `version` in the result are read back.
  *
  * A members-only change (no `data`, not `pinned`) applies at whatever version it finds: its statements are
  * set-based and commute with concurrent ones, so twenty PATCHes adding members at once all land, instead
- * of all but one losing the version race and running out of retries.
+ * of all but one losing the version race and running out of retries. Its version bump comes last and only
+ * if the batch wrote a membership event, so a change that changes nothing (members already there, or
+ * already gone) writes nothing and emits nothing.
  */
-export async function updateGroup(db: Db, tenantId: number, current: StoredGroup, write: GroupWrite): Promise<StoredGroup | null> {
+export async function updateGroup(
+  db: Db,
+  tenantId: number,
+  current: StoredGroup,
+  write: GroupWrite,
+  origin: EventOrigin,
+): Promise<StoredGroup | null> {
   const now = new Date().toISOString();
   const version = current.version + 1;
-  const stored = write.data !== undefined ? withoutMembers(write.data) : undefined;
+  const proposed = write.data !== undefined ? withoutMembers(write.data) : undefined;
+  // Attributes equal to what is stored are no change: Okta's "Push Now" re-sends them with the member list.
+  const stored = proposed !== undefined && !jsonEqual(proposed, current.data) ? proposed : undefined;
   const columns = stored !== undefined ? indexedColumns(stored) : undefined;
   const here = and(eq(groups.tenantId, tenantId), eq(groups.seq, current.seq));
-  const versionCheck = write.data !== undefined || write.pinned === true;
-  let results: unknown[] | null;
-  try {
-    results = await guardedBatch(db, [
+  const location = groupLocation(origin, current.id);
+  const statements: BatchItem<"sqlite">[] = [];
+  if (stored !== undefined) {
+    const data = renderGroup(origin, { id: current.id, createdAt: current.createdAt, updatedAt: now, version, data: stored });
+    const changed = changedAttributes(current.data, stored);
+    statements.push(
       db
         .update(groups)
-        .set({ ...(columns ?? {}), updatedAt: now, version: sql`${groups.version} + 1` })
-        .where(versionCheck ? and(here, eq(groups.version, current.version)) : here),
+        .set({ ...columns, updatedAt: now, version })
+        .where(and(here, eq(groups.version, current.version))),
       requirePreviousChange(db),
-      ...memberStatements(db, tenantId, sql`${current.seq}`, current.id, write.members),
-      db.select({ memberCount: groups.memberCount, version: groups.version }).from(groups).where(here),
-    ]);
+      insertEvent(db, tenantId, now, 0, eventBody(origin, { type: "group.updated", occurredAt: now, resourceType: "Group", data, changed })),
+      bumpEventCounter(db, tenantId, 1),
+      ...memberStatements(db, tenantId, sql`${current.seq}`, current.id, write.members, { origin, now, location, versionBump: 0 }),
+    );
+  } else {
+    const pinned = write.pinned === true ? sql` AND version = ${current.version}` : sql``;
+    statements.push(
+      // The group must still exist (and be at the pinned version): else the batch aborts and nothing is written.
+      db
+        .insert(writeGuard)
+        .select(sql`SELECT NULL WHERE NOT EXISTS (SELECT 1 FROM ${groups} WHERE tenant_id = ${tenantId} AND seq = ${current.seq}${pinned})`),
+      ...memberStatements(db, tenantId, sql`${current.seq}`, current.id, write.members, { origin, now, location, versionBump: 1 }),
+      // Bumped only when this batch wrote a membership event: the tenant's newest event is then about this group,
+      // at this group's version + 1, which no earlier event can be (versions only grow, and events carry theirs).
+      db
+        .update(groups)
+        .set({ version: sql`${groups.version} + 1`, updatedAt: now })
+        .where(
+          and(
+            here,
+            sql`EXISTS (SELECT 1 FROM ${events} AS e WHERE e.tenant_id = ${tenantId}
+              AND e.event_id = (SELECT event_next - 1 FROM ${tenants} WHERE id = ${tenantId})
+              AND json_extract(e.body, '$.resourceId') = ${current.id}
+              AND json_extract(e.body, '$.version') = 'W/"' || (${groups.version} + 1) || '"')`,
+          ),
+        ),
+    );
+  }
+  statements.push(db.select({ memberCount: groups.memberCount, version: groups.version, updatedAt: groups.updatedAt }).from(groups).where(here));
+  let results: unknown[] | null;
+  try {
+    results = await guardedBatch(db, statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   } catch (error) {
     if (columns !== undefined && isUniqueViolation(error, "groups.display_name_key")) throw displayNameTaken(columns.displayName);
     throw error;
   }
   if (!results) return null;
-  const counted = results.at(-1) as { memberCount: number; version: number }[] | undefined;
+  const counted = results.at(-1) as { memberCount: number; version: number; updatedAt: string }[] | undefined;
   return {
     seq: current.seq,
     id: current.id,
     createdAt: current.createdAt,
-    updatedAt: now,
+    updatedAt: counted?.[0]?.updatedAt ?? now,
     version: counted?.[0]?.version ?? version,
     memberCount: counted?.[0]?.memberCount ?? current.memberCount,
     data: stored ?? current.data,
   };
 }
 
-/** Deletes a group, its member rows, and its membership in other groups. False when there was no such group. */
-export async function deleteGroup(db: Db, tenantId: number, id: string): Promise<boolean> {
-  const current = await getGroup(db, tenantId, id);
-  if (!current) return false;
-  const deleted = await guardedBatch(db, [
-    db.delete(groups).where(and(eq(groups.tenantId, tenantId), eq(groups.seq, current.seq))),
-    requirePreviousChange(db),
-    db.update(tenants).set({ groupCount: sql`${tenants.groupCount} - 1` }).where(eq(tenants.id, tenantId)),
-    db.delete(groupMembers).where(and(eq(groupMembers.tenantId, tenantId), eq(groupMembers.groupId, id))),
-    ...removeFromAllGroups(db, tenantId, id, new Date().toISOString()),
-  ]);
-  return deleted !== null;
+/**
+ * Deletes a group, its member rows, and its membership in other groups, with its `group.deleted` event (pinned
+ * to the version read, as deleteUser). False when there was no such group.
+ */
+export async function deleteGroup(db: Db, tenantId: number, id: string, origin: EventOrigin): Promise<boolean> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const current = await getGroup(db, tenantId, id);
+    if (!current) return false;
+    const now = new Date().toISOString();
+    const body = eventBody(origin, { type: "group.deleted", occurredAt: now, resourceType: "Group", data: renderGroup(origin, current) }, { groups: [] });
+    const deleted = await guardedBatch(db, [
+      db.delete(groups).where(and(eq(groups.tenantId, tenantId), eq(groups.seq, current.seq), eq(groups.version, current.version))),
+      requirePreviousChange(db),
+      insertEvent(db, tenantId, now, 0, body, sql`'$.groups', ${groupsOf(tenantId, id)}`),
+      db
+        .update(tenants)
+        .set({ groupCount: sql`${tenants.groupCount} - 1`, eventNext: sql`${tenants.eventNext} + 1` })
+        .where(eq(tenants.id, tenantId)),
+      db.delete(groupMembers).where(and(eq(groupMembers.tenantId, tenantId), eq(groupMembers.groupId, id))),
+      ...removeFromAllGroups(db, tenantId, id, now),
+    ]);
+    if (deleted !== null) return true;
+  }
+  throw new ScimError(409, "The resource is being changed concurrently; retry the request.");
 }
 
 /** sortBy attribute (canonical) → indexed column; nullable columns sort their missing values last. */

@@ -1,11 +1,15 @@
 // The one place that reads and writes users. Every statement is scoped by tenant id; every multi-statement
 // change is one D1 batch, so a request never leaves half a write behind.
 import { and, eq, sql } from "drizzle-orm";
+import { userUpdateEvents } from "../../events/changed.ts";
+import { eventBody, type EventOrigin } from "../../events/types.ts";
 import { ScimError, conflict } from "../../scim/errors.ts";
 import { foldKey } from "../../scim/fold.ts";
+import { renderResource } from "../../scim/meta.ts";
 import type { Db } from "../d1/db.ts";
 import { isUniqueViolation } from "../d1/errors.ts";
-import { removeFromAllGroups } from "./group-members.ts";
+import { bumpEventCounter, insertEvent } from "./events.ts";
+import { groupsOf, removeFromAllGroups } from "./group-members.ts";
 import { guardedBatch, requirePreviousChange } from "../d1/guard.ts";
 import type { SortColumn } from "../listing/keyset.ts";
 import { runList, storedFromRaw, type ListQuery, type ListTable } from "../listing/plan.ts";
@@ -75,13 +79,20 @@ function emailRows(data: Record<string, unknown>): EmailRow[] {
   return rows;
 }
 
+/** The user as a SCIM GET renders it, without the readOnly `groups` (membership events carry those). */
+export function renderUser(origin: EventOrigin, user: Omit<StoredUser, "seq">): Record<string, unknown> {
+  return renderResource(user, "User", `${origin.baseUrl}/Users/${user.id}`);
+}
+
 function userNameTaken(userName: string): ScimError {
   return conflict(`userName "${userName}" is already taken in this tenant (userNames are compared case-insensitively).`);
 }
 
-export async function createUser(db: Db, tenantId: number, write: UserWrite): Promise<StoredUser> {
+export async function createUser(db: Db, tenantId: number, write: UserWrite, origin: EventOrigin): Promise<StoredUser> {
   const now = new Date().toISOString();
   const id = crypto.randomUUID();
+  const created = { id, createdAt: now, updatedAt: now, version: 1, data: write.data };
+  const event = eventBody(origin, { type: "user.created", occurredAt: now, resourceType: "User", data: renderUser(origin, created) });
   const columns = indexedColumns(write.data);
   const seqOf = sql`(SELECT ${users.seq} FROM ${users} WHERE ${users.tenantId} = ${tenantId} AND ${users.id} = ${id})`;
   const emails = emailRows(write.data);
@@ -100,9 +111,14 @@ export async function createUser(db: Db, tenantId: number, write: UserWrite): Pr
         // the row and of the tenant (3 rows written per create, measured).
         ordinal: sql`(SELECT ${tenants.userOrdinalNext} FROM ${tenants} WHERE ${tenants.id} = ${tenantId})`,
       }).returning({ seq: users.seq }),
+      insertEvent(db, tenantId, now, 0, event),
       db
         .update(tenants)
-        .set({ userCount: sql`${tenants.userCount} + 1`, userOrdinalNext: sql`${tenants.userOrdinalNext} + 1` })
+        .set({
+          userCount: sql`${tenants.userCount} + 1`,
+          userOrdinalNext: sql`${tenants.userOrdinalNext} + 1`,
+          eventNext: sql`${tenants.eventNext} + 1`,
+        })
         .where(eq(tenants.id, tenantId)),
       ...emails.map((e) =>
         db.insert(userEmails).values({ tenantId, userSeq: seqOf, valueKey: e.value, type: e.type, primary: e.primary }),
@@ -115,7 +131,7 @@ export async function createUser(db: Db, tenantId: number, write: UserWrite): Pr
   // RETURNING gives the one column the database chose; the rest is what was written, so no read-back.
   const seq = inserted[0]?.seq;
   if (seq === undefined) throw new Error("created user not found");
-  return { seq, id, createdAt: now, updatedAt: now, version: 1, data: write.data };
+  return { seq, ...created };
 }
 
 export async function getUser(db: Db, tenantId: number, id: string): Promise<StoredUser | null> {
@@ -131,10 +147,21 @@ export async function getUser(db: Db, tenantId: number, id: string): Promise<Sto
  * Replaces a user's stored resource if it is still at `current.version`. Returns null when another
  * writer got there first, so the caller can re-read and retry or answer 412.
  */
-export async function updateUser(db: Db, tenantId: number, current: StoredUser, write: UserWrite): Promise<StoredUser | null> {
+export async function updateUser(
+  db: Db,
+  tenantId: number,
+  current: StoredUser,
+  write: UserWrite,
+  origin: EventOrigin,
+): Promise<StoredUser | null> {
   const now = new Date().toISOString();
   const columns = indexedColumns(write.data);
   const version = current.version + 1;
+  const updated: StoredUser = { seq: current.seq, id: current.id, createdAt: current.createdAt, updatedAt: now, version, data: write.data };
+  const data = renderUser(origin, updated);
+  const bodies = userUpdateEvents(current.data, write.data, write.passwordHash !== undefined).map(({ type, changed }) =>
+    eventBody(origin, { type, occurredAt: now, resourceType: "User", data, ...(changed !== undefined ? { changed } : {}) }),
+  );
   try {
     const applied = await guardedBatch(db, [
       db
@@ -147,6 +174,8 @@ export async function updateUser(db: Db, tenantId: number, current: StoredUser, 
         })
         .where(and(eq(users.tenantId, tenantId), eq(users.seq, current.seq), eq(users.version, current.version))),
       requirePreviousChange(db),
+      ...bodies.map((body, offset) => insertEvent(db, tenantId, now, offset, body)),
+      ...(bodies.length > 0 ? [bumpEventCounter(db, tenantId, bodies.length)] : []),
       db.delete(userEmails).where(and(eq(userEmails.tenantId, tenantId), eq(userEmails.userSeq, current.seq))),
       ...emailRows(write.data).map((e) =>
         db.insert(userEmails).values({ tenantId, userSeq: current.seq, valueKey: e.value, type: e.type, primary: e.primary }),
@@ -157,21 +186,34 @@ export async function updateUser(db: Db, tenantId: number, current: StoredUser, 
     if (isUniqueViolation(error, "users.user_name_key")) throw userNameTaken(columns.userName);
     throw error;
   }
-  return { seq: current.seq, id: current.id, createdAt: current.createdAt, updatedAt: now, version, data: write.data };
+  return updated;
 }
 
-/** Deletes a user, its emails and its group memberships. Returns false when there was no such user. */
-export async function deleteUser(db: Db, tenantId: number, id: string): Promise<boolean> {
-  const current = await getUser(db, tenantId, id);
-  if (!current) return false;
-  const deleted = await guardedBatch(db, [
-    db.delete(users).where(and(eq(users.tenantId, tenantId), eq(users.seq, current.seq))),
-    requirePreviousChange(db),
-    db.delete(userEmails).where(and(eq(userEmails.tenantId, tenantId), eq(userEmails.userSeq, current.seq))),
-    db.update(tenants).set({ userCount: sql`${tenants.userCount} - 1` }).where(eq(tenants.id, tenantId)),
-    ...removeFromAllGroups(db, tenantId, id, new Date().toISOString()),
-  ]);
-  return deleted !== null;
+/**
+ * Deletes a user, its emails and its group memberships, with its `user.deleted` event (the user as it was, and
+ * the groups it left, read inside the batch). The delete is pinned to the version read, so the event's data is
+ * exactly what was deleted; a concurrent write in between means another round. False when there was no such user.
+ */
+export async function deleteUser(db: Db, tenantId: number, id: string, origin: EventOrigin): Promise<boolean> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const current = await getUser(db, tenantId, id);
+    if (!current) return false;
+    const now = new Date().toISOString();
+    const body = eventBody(origin, { type: "user.deleted", occurredAt: now, resourceType: "User", data: renderUser(origin, current) }, { groups: [] });
+    const deleted = await guardedBatch(db, [
+      db.delete(users).where(and(eq(users.tenantId, tenantId), eq(users.seq, current.seq), eq(users.version, current.version))),
+      requirePreviousChange(db),
+      insertEvent(db, tenantId, now, 0, body, sql`'$.groups', ${groupsOf(tenantId, id)}`),
+      db.delete(userEmails).where(and(eq(userEmails.tenantId, tenantId), eq(userEmails.userSeq, current.seq))),
+      db
+        .update(tenants)
+        .set({ userCount: sql`${tenants.userCount} - 1`, eventNext: sql`${tenants.eventNext} + 1` })
+        .where(eq(tenants.id, tenantId)),
+      ...removeFromAllGroups(db, tenantId, id, now),
+    ]);
+    if (deleted !== null) return true;
+  }
+  throw new ScimError(409, "The resource is being changed concurrently; retry the request.");
 }
 
 /** sortBy attribute (canonical) → indexed column; nullable columns sort their missing values last. */
@@ -198,4 +240,19 @@ const USERS_TABLE: ListTable = {
 export async function listUsers(db: Db, tenantId: number, query: ListQuery) {
   const result = await runList(db, USERS_TABLE, tenantId, query);
   return { ...result, users: result.rows.map((row): StoredUser => storedFromRaw(row)) };
+}
+
+/** What a password check needs of a user, found by id or by userName (case-insensitively); null when none. */
+export async function findPasswordRecord(
+  db: Db,
+  tenantId: number,
+  subject: { kind: "userName" | "id"; value: string },
+): Promise<{ id: string; active: boolean; passwordHash: string | null } | null> {
+  const match = subject.kind === "id" ? eq(users.id, subject.value) : eq(users.userNameKey, foldKey(subject.value));
+  const row = await db
+    .select({ id: users.id, active: users.active, passwordHash: users.passwordHash })
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), match))
+    .get();
+  return row ?? null;
 }
