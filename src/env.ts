@@ -14,6 +14,8 @@ export interface Env {
   AUTH_FAIL_BY_KEY: RateLimit;
   /** Authenticated requests per tenant. */
   TENANT_REQUESTS: RateLimit;
+  /** Connect-code attempts on the OAuth authorization page, per tenant and per client IP (src/routes/oauth.ts). */
+  OAUTH_CONNECT_ATTEMPTS: RateLimit;
 }
 
 // Tests read bindings through `cloudflare:workers`, typed by Cloudflare.Env: the same shape.
