@@ -39,12 +39,12 @@ describe("authorization_code (RFC 6749 §4.1.3)", () => {
     expect(access.value).not.toBeNull();
     expect(access.value).not.toContain(body.access_token);
     expect(await env.KV.get(`oauth:refresh:${await tokenHash(body.refresh_token!)}`)).not.toBeNull();
-    // Nothing in KV holds a token in plain text.
+    // Nothing in KV (names, values, metadata) holds a token, the code or the client secret in plain text.
+    const secrets = [body.access_token, body.refresh_token!, code, client.secret].map((s) => s.slice(-20));
     const all = await env.KV.list({ prefix: "oauth:" });
     for (const key of all.keys) {
-      const value = (await env.KV.get(key.name)) ?? "";
-      expect(key.name + value).not.toContain(body.access_token);
-      expect(key.name + value).not.toContain(body.refresh_token);
+      const stored = key.name + ((await env.KV.get(key.name)) ?? "") + JSON.stringify(key.metadata ?? null);
+      for (const secret of secrets) expect(stored).not.toContain(secret);
     }
     expect((await scimWith(SPC, body.access_token)).status).toBe(200);
   });
