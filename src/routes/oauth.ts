@@ -61,13 +61,37 @@ allowOnly(oauthRoutes, "/.well-known/oauth-authorization-server", ["GET"]);
 /** OAuth forms are a few hundred bytes; this bound keeps a hostile body from costing more. */
 const MAX_FORM_BYTES = 16 * 1024;
 
+/** The body, refused as soon as it passes `limit` bytes (a chunked body declares no length to check first). */
+async function readAtMost(request: Request, limit: number): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel();
+      throw invalidRequest(`The request body exceeds ${limit} bytes.`);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
 async function readForm(request: Request): Promise<ParsedParams> {
   const mediaType = (request.headers.get("Content-Type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (mediaType !== "application/x-www-form-urlencoded") {
     throw invalidRequest("Send the parameters as application/x-www-form-urlencoded (RFC 6749 §4.1.3).");
   }
-  const bytes = await request.arrayBuffer();
-  if (bytes.byteLength > MAX_FORM_BYTES) throw invalidRequest(`The request body exceeds ${MAX_FORM_BYTES} bytes.`);
+  const bytes = await readAtMost(request, MAX_FORM_BYTES);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);

@@ -224,6 +224,24 @@ describe("request errors (RFC 6749 §5.2)", () => {
     await expectOAuthError(json, 400, "invalid_request");
   });
 
+  it("a form body over 16 KiB is invalid_request, even without a declared length", async () => {
+    const client = await createClient("errors-size");
+    const big = `grant_type=client_credentials&pad=${"x".repeat(17 * 1024)}`;
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(big));
+        controller.close();
+      },
+    });
+    const { fetchWorker } = await import("./oauth-helpers.ts");
+    const response = await fetchWorker("/oauth/token", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", ...basicAuth(client.clientId, client.secret) },
+      body: chunked,
+    });
+    await expectOAuthError(response, 400, "invalid_request");
+  });
+
   it("GET on the token endpoint is 405", async () => {
     const { fetchWorker } = await import("./oauth-helpers.ts");
     expect((await fetchWorker("/oauth/token")).status).toBe(405);

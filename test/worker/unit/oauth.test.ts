@@ -5,6 +5,7 @@ import { checkAuthorizationRequest } from "../../../src/oauth/authorize-request.
 import { readClientCredentials } from "../../../src/oauth/client-auth.ts";
 import { OAuthError } from "../../../src/oauth/errors.ts";
 import { readParams, redirectUriProblem, redirectWith } from "../../../src/oauth/form.ts";
+import { authorizationServerMetadata } from "../../../src/oauth/metadata.ts";
 import { s256, verifierMatches } from "../../../src/oauth/pkce.ts";
 import type { ClientRecord } from "../../../src/oauth/records.ts";
 import { newConnectCode, normalizeConnectCode } from "../../../src/oauth/tokens.ts";
@@ -84,5 +85,17 @@ describe("connect codes", () => {
   it("XXXX-XXXX from an alphabet without look-alikes; case, spaces and dashes do not matter", () => {
     for (let i = 0; i < 200; i++) expect(newConnectCode()).toMatch(/^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$/);
     expect(normalizeConnectCode(" k7qm - x2pd ")).toBe("K7QMX2PD");
+  });
+});
+
+describe("RFC 8414 metadata per region", () => {
+  it("com and de each name their own issuer and endpoints", () => {
+    for (const base of ["https://scim.example.com", "https://scim.example.de"]) {
+      const metadata = authorizationServerMetadata(`${base}/`);
+      expect(metadata.issuer).toBe(base);
+      expect(metadata.authorization_endpoint).toBe(`${base}/oauth/authorize`);
+      expect(metadata.token_endpoint).toBe(`${base}/oauth/token`);
+      expect(metadata.revocation_endpoint).toBe(`${base}/oauth/revoke`);
+    }
   });
 });
