@@ -11,10 +11,12 @@ import { requireAppScope } from "./http/scope.ts";
 import { discovery } from "./routes/discovery.ts";
 import { eventsRoutes } from "./routes/events.ts";
 import { groupsRoutes } from "./routes/groups.ts";
+import { oauthRoutes } from "./routes/oauth.ts";
 import { passwordRoutes } from "./routes/passwords.ts";
 import { searchRoutes } from "./routes/search.ts";
 import { usersRoutes } from "./routes/users.ts";
 import { ConfigError, configOf, type Config } from "./config.ts";
+import { NO_STORE, OAuthError } from "./oauth/errors.ts";
 import { ScimError } from "./scim/errors.ts";
 import { meterD1 } from "./storage/d1/meter.ts";
 import { openDb } from "./storage/d1/db.ts";
@@ -71,6 +73,9 @@ export function createApp(extendScim?: (scim: Hono<AppEnv>) => void): Hono<AppEn
   v1.route("/", passwordRoutes);
   app.route("/v1", v1);
 
+  // OAuth 2.0 authorization server: /.well-known/oauth-authorization-server and /oauth/*.
+  app.route("/", oauthRoutes);
+
   app.notFound(() => scimErrorResponse(new ScimError(404, "No SCIM endpoint at this path.")));
   app.onError(renderError);
   return app;
@@ -92,6 +97,8 @@ function describeError(error: unknown): string {
 /** Every failure as a SCIM error; exported so tests can drive it with errors a healthy local D1 never raises. */
 export function renderError(error: Error, c: Context<AppEnv>): Response {
   if (error instanceof ScimError) return scimErrorResponse(error);
+  // The OAuth endpoints answer in OAuth's format (RFC 6749 §5.2), not SCIM's.
+  if (error instanceof OAuthError) return c.json(error.toJSON(), error.status as 400 | 401, { ...NO_STORE, ...error.headers });
   if (error instanceof HTTPException) return scimErrorResponse(new ScimError(error.status, error.message || "Request rejected."));
   console.error(JSON.stringify({ requestId: c.get("requestId"), error: describeError(error) }));
   // D1 restarting or overloaded says nothing about the request: the client should come back, not give up.

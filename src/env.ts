@@ -25,6 +25,8 @@ export interface Env {
   PASSWORD_FAIL_BY_KEY: RateLimit;
   /** Days the change feed keeps events (default 30); the Cron Trigger prunes older ones. */
   EVENT_RETENTION_DAYS?: string;
+  /** Connect-code attempts on the OAuth authorization page, per tenant and per client IP (src/routes/oauth.ts). */
+  OAUTH_CONNECT_ATTEMPTS: RateLimit;
 }
 
 // Tests read bindings through `cloudflare:workers`, typed by Cloudflare.Env: the same shape.

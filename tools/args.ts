@@ -1,5 +1,6 @@
-// Command-line parsing for `npm run keys` and `npm run dev`. Every mistake becomes a usage error
-// (exit status 2) whose message names the offending flag or value, so an operator can fix it from one line.
+// Command-line parsing for `npm run keys` and `npm run dev`, and the pieces `npm run oauth` shares. Every
+// mistake becomes a usage error (exit status 2) whose message names the offending flag or value, so an
+// operator can fix it from one line.
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { KEY_ID_PATTERN, KEY_SCOPES, TENANT_SLUG_PATTERN, type KeyScope } from "../src/keys/token.ts";
@@ -18,10 +19,14 @@ const OPTIONS = {
   grace: { type: "string" },
   scope: { type: "string" },
   port: { type: "string" },
+  // npm run oauth (tools/oauth-args.ts)
+  "redirect-uri": { type: "string", multiple: true },
+  name: { type: "string" },
+  "require-pkce": { type: "boolean" },
 } as const;
-type OptionName = keyof typeof OPTIONS;
+export type OptionName = keyof typeof OPTIONS;
 
-const KEYS_COMMON_FLAGS: readonly OptionName[] = ["env", "remote", "persist-to", "json", "help"];
+export const KEYS_COMMON_FLAGS: readonly OptionName[] = ["env", "remote", "persist-to", "json", "help"];
 const KEYS_COMMAND_FLAGS = {
   create: ["label", "org", "expires", "scope"],
   list: [],
@@ -69,7 +74,7 @@ Applies local migrations, issues a fresh "dev" key for tenant "demo" (revoking t
 prints the token and base URLs, then runs wrangler dev.
 `;
 
-function parse(argv: readonly string[]) {
+export function parse(argv: readonly string[]) {
   try {
     return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
@@ -84,7 +89,7 @@ function parse(argv: readonly string[]) {
   }
 }
 
-function rejectFlagsOutside(values: object, allowed: readonly OptionName[], context: string): void {
+export function rejectFlagsOutside(values: object, allowed: readonly OptionName[], context: string): void {
   for (const name of Object.keys(values)) {
     if (!allowed.includes(name as OptionName)) throw usageError(`unknown flag --${name} for ${context}`);
   }
@@ -155,7 +160,7 @@ export function parseDevArgs(argv: readonly string[], cwd = process.cwd()): DevI
   return { help: false, port, persistTo: parsePersistTo(values["persist-to"], cwd) };
 }
 
-function parseTarget(env: string | undefined, remote: boolean, persistTo: string | undefined, cwd: string): Target {
+export function parseTarget(env: string | undefined, remote: boolean, persistTo: string | undefined, cwd: string): Target {
   if (env !== undefined && !(DEPLOY_ENVS as readonly string[]).includes(env)) {
     throw usageError(`unknown env ${JSON.stringify(env)}: expected ${DEPLOY_ENVS.join(" or ")} (omit --env for local development)`);
   }
@@ -172,7 +177,7 @@ function parsePersistTo(dir: string | undefined, cwd: string): string | null {
   return resolve(cwd, dir);
 }
 
-function parseTenant(slug: string): string {
+export function parseTenant(slug: string): string {
   if (!TENANT_SLUG_PATTERN.test(slug)) {
     throw usageError(`invalid tenant ${JSON.stringify(slug)}: use 2-63 characters from a-z, 0-9 and -`);
   }
@@ -193,7 +198,7 @@ function parseKeyId(keyId: string): string {
   return keyId;
 }
 
-function parseText(flag: string, text: string, allowEmpty: boolean): string {
+export function parseText(flag: string, text: string, allowEmpty: boolean): string {
   if (!allowEmpty && text.trim() === "") throw usageError(`${flag} must not be empty`);
   if (text.length > MAX_TEXT_LENGTH) throw usageError(`${flag} is longer than ${MAX_TEXT_LENGTH} characters`);
   // Control characters would break the one-line table and the KV metadata's readability.

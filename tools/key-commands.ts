@@ -90,7 +90,7 @@ export async function ensureTenant(target: Target, slug: string, defaultOrganiza
   return { created: (inserted?.length ?? 0) > 0, status };
 }
 
-async function tenantExists(target: Target, slug: string): Promise<boolean> {
+export async function tenantExists(target: Target, slug: string): Promise<boolean> {
   const [rows] = await queryCurrentSchema(target, selectTenantStatus(slug));
   return (rows?.length ?? 0) > 0;
 }

@@ -144,8 +144,13 @@ export async function applyLocalMigrations(target: Target): Promise<void> {
 // ---------------------------------------------------------------------------------------------------
 // KV
 
-export async function kvPut(target: Target, name: string, value: string, metadata: string): Promise<void> {
-  await runWrangler(["kv", "key", "put", "--binding", "KV", name, value, "--metadata", metadata, ...targetArgs(target)]);
+export async function kvPut(target: Target, name: string, value: string, metadata: string, ttlSeconds?: number): Promise<void> {
+  const ttl = ttlSeconds === undefined ? [] : ["--ttl", String(ttlSeconds)];
+  await runWrangler(["kv", "key", "put", "--binding", "KV", name, value, "--metadata", metadata, ...ttl, ...targetArgs(target)]);
+}
+
+export async function kvDelete(target: Target, name: string): Promise<void> {
+  await runWrangler(["kv", "key", "delete", "--binding", "KV", name, ...targetArgs(target)]);
 }
 
 /** The stored text, or null when the key does not exist (wrangler prints "Value not found" and exits 0). */

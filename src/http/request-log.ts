@@ -4,8 +4,9 @@ import { createMiddleware } from "hono/factory";
 import { routePath } from "hono/route";
 import type { AppEnv } from "./context.ts";
 
-// An API token also fits the id alphabet; a client that sent its token as X-Request-Id must not get it logged.
-const VALID_REQUEST_ID = /^(?!scim_)[A-Za-z0-9._:-]{1,128}$/i;
+// An API key or OAuth token (scim_, scimoa_, scimor_, scimcs_) also fits the id alphabet; a client that sent
+// one as X-Request-Id must not get it logged.
+const VALID_REQUEST_ID = /^(?!scim)[A-Za-z0-9._:-]{1,128}$/i;
 
 export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   const started = Date.now();

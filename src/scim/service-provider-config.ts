@@ -31,6 +31,13 @@ export function serviceProviderConfig(baseUrl: string) {
         primary: true,
       },
       {
+        type: "oauth2",
+        name: "OAuth 2.0",
+        description:
+          "OAuth 2.0 access tokens (authorization code with refresh, or client credentials) from this deployment's authorization server; metadata at /.well-known/oauth-authorization-server.",
+        specUri: "https://www.rfc-editor.org/rfc/rfc6749",
+      },
+      {
         type: "httpbasic",
         name: "HTTP Basic",
         description: "HTTP Basic with the tenant slug as username and the API token as password.",

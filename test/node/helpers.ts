@@ -44,6 +44,11 @@ export function runDev(args: string[]): Promise<RunResult> {
   return run([...STRIP_TYPES, "tools/dev.ts", ...args]);
 }
 
+/** `npm run oauth -- ...args` without npm in between. */
+export function runOAuth(args: string[]): Promise<RunResult> {
+  return run([...STRIP_TYPES, "tools/oauth.ts", ...args]);
+}
+
 /** wrangler itself, to inspect state independently of the code under test. */
 export async function wrangler(args: string[]): Promise<string> {
   const result = await run([WRANGLER_SCRIPT, ...args]);

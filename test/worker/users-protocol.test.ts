@@ -162,7 +162,7 @@ describe("tenant isolation", () => {
 });
 
 describe("discovery describes exactly what is supported", () => {
-  it("ServiceProviderConfig advertises patch, filter with maxResults, etag and both auth schemes", async () => {
+  it("ServiceProviderConfig advertises patch, filter with maxResults, etag and the three auth schemes", async () => {
     const body = await json<Record<string, { supported: boolean; maxResults?: number }> & { authenticationSchemes: { type: string }[] }>(
       await call("/scim/v2/ServiceProviderConfig", { token }),
     );
@@ -170,7 +170,7 @@ describe("discovery describes exactly what is supported", () => {
     expect(body.filter).toEqual({ supported: true, maxResults: 1000 });
     expect(body.etag!.supported).toBe(true);
     expect(body.bulk!.supported).toBe(false);
-    expect(body.authenticationSchemes.map((s) => s.type)).toEqual(["oauthbearertoken", "httpbasic"]);
+    expect(body.authenticationSchemes.map((s) => s.type)).toEqual(["oauthbearertoken", "oauth2", "httpbasic"]);
   });
 
   it("/ResourceTypes lists User with the enterprise extension", async () => {
