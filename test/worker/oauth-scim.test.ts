@@ -53,6 +53,16 @@ describe("tenant binding", () => {
   });
 });
 
+describe("scope", () => {
+  it("an identity provider's access token is refused on the application API (/v1) with a 403", async () => {
+    const client = await createClient("scope-acme");
+    const { access_token } = await codeTokens(client);
+    await expectScimError(await scimWith("/v1/events", access_token), 403);
+    await expectScimError(await scimWith("/t/scope-acme/v1/events", access_token), 403);
+    expect((await scimWith("/t/scope-acme/scim/v2/Users", access_token)).status).toBe(200);
+  });
+});
+
 describe("expiry", () => {
   it("an access token past its expiry is refused even while KV still holds it", async () => {
     const client = await createClient("expiry-acme");
