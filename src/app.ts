@@ -18,6 +18,7 @@ import { usersRoutes } from "./routes/users.ts";
 import { ConfigError, configOf, type Config } from "./config.ts";
 import { NO_STORE, OAuthError } from "./oauth/errors.ts";
 import { ScimError } from "./scim/errors.ts";
+import { causeChain } from "./util/cause-chain.ts";
 import { meterD1 } from "./storage/d1/meter.ts";
 import { openDb } from "./storage/d1/db.ts";
 import { isTransientD1Error, storageUnavailable } from "./storage/d1/errors.ts";
@@ -85,13 +86,9 @@ export const app = createApp();
 
 /** An error and its causes for the log line; drizzle's bound parameters (user data) are left out. */
 function describeError(error: unknown): string {
-  const parts: string[] = [];
-  let link: unknown = error;
-  for (let depth = 0; link && depth < 5; depth++) {
-    parts.push(link instanceof Error ? `${link.name}: ${link.message.split("\nparams:")[0]}` : String(link));
-    link = link instanceof Error ? link.cause : undefined;
-  }
-  return parts.join(" <- ");
+  return causeChain(error)
+    .map((link) => (link instanceof Error ? `${link.name}: ${link.message.split("\nparams:")[0]}` : String(link)))
+    .join(" <- ");
 }
 
 /** Every failure as a SCIM error; exported so tests can drive it with errors a healthy local D1 never raises. */

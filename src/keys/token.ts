@@ -2,6 +2,7 @@
 // Token: scim_<keyId>_<secret>; secret = 32 random bytes, base64url. Only SHA-256(secret) is stored:
 // the secret has 256 bits of entropy, so a fast hash is safe and keeps auth cheap per request.
 import { z } from "zod";
+import { bytesToBase64url } from "../util/base64.ts";
 
 export const KEY_ID_PATTERN = /^[a-z2-7]{16}$/;
 const SECRET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -14,12 +15,6 @@ export interface ParsedToken {
   secret: string;
 }
 
-export function base64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
 export function newKeyId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   // 256 is a multiple of 32, so masking to 5 bits is unbiased.
@@ -27,7 +22,7 @@ export function newKeyId(): string {
 }
 
 export function newToken(keyId = newKeyId()): ParsedToken & { token: string } {
-  const secret = base64url(crypto.getRandomValues(new Uint8Array(32)));
+  const secret = bytesToBase64url(crypto.getRandomValues(new Uint8Array(32)));
   return { keyId, secret, token: `scim_${keyId}_${secret}` };
 }
 

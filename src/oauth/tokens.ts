@@ -1,7 +1,8 @@
 // OAuth credentials and their hashes, shared by the worker and the OAuth CLI (both have WebCrypto).
 // Every token carries 256 random bits, so a fast hash (SHA-256) is safe and KV is keyed by that hash:
 // a lookup is one KV read, and the stored value never contains the token.
-import { base64url, hashSecret, newKeyId } from "../keys/token.ts";
+import { hashSecret, newKeyId } from "../keys/token.ts";
+import { bytesToBase64url } from "../util/base64.ts";
 
 /** Prefixes tell the SCIM auth path which store to ask before any read (API keys start with `scim_`). */
 export const ACCESS_TOKEN_PREFIX = "scimoa_";
@@ -19,7 +20,7 @@ export const AUTHORIZATION_CODE_SECONDS = 300;
 export const CONNECT_CODE_SECONDS = 15 * 60;
 
 function random256(): string {
-  return base64url(crypto.getRandomValues(new Uint8Array(32)));
+  return bytesToBase64url(crypto.getRandomValues(new Uint8Array(32)));
 }
 
 export const newClientId = () => `oc_${newKeyId()}`;

@@ -7,7 +7,8 @@ import { getCookie, setCookie } from "hono/cookie";
 import type { AppEnv } from "../http/context.ts";
 import { allowOnly } from "../http/methods.ts";
 import { clientAddress } from "../http/rate-limit.ts";
-import { base64url, constantTimeEqual, hashSecret } from "../keys/token.ts";
+import { constantTimeEqual, hashSecret } from "../keys/token.ts";
+import { bytesToBase64url } from "../util/base64.ts";
 import { checkAuthorizationRequest, requestedClientId, type AuthorizationRequest } from "../oauth/authorize-request.ts";
 import { readClientCredentials } from "../oauth/client-auth.ts";
 import { invalidClient, invalidGrant, invalidRequest, NO_STORE, OAuthError } from "../oauth/errors.ts";
@@ -137,7 +138,7 @@ async function checkRequest(c: Context<AppEnv>, parsed: ParsedParams): Promise<C
 }
 
 function newCsrfToken(): string {
-  return base64url(crypto.getRandomValues(new Uint8Array(32)));
+  return bytesToBase64url(crypto.getRandomValues(new Uint8Array(32)));
 }
 
 /** Double-submit cookie: a cross-site form cannot read or set our SameSite=Strict cookie. */

@@ -12,6 +12,7 @@
 // - the payload (which holds the sort value of a row: a folded userName, personal data, travelling in
 //   GET URLs and so in proxy logs) is not readable from the URL.
 import { badRequest } from "./errors.ts";
+import { base64urlToBytes, bytesToBase64url } from "../util/base64.ts";
 
 /** Seconds a cursor stays valid between page requests; advertised as pagination.cursorTimeout. */
 export const CURSOR_TIMEOUT_SECONDS = 3600;
@@ -65,15 +66,15 @@ export async function sealCursorPayload(payload: string, scope: CursorScope, sec
   const out = new Uint8Array(IV_BYTES + sealed.byteLength);
   out.set(iv);
   out.set(new Uint8Array(sealed), IV_BYTES);
-  return base64url(out);
+  return bytesToBase64url(out);
 }
 
 /** The cursor in `text`, or null for an empty one (the first page). Throws invalidCursor / expiredCursor. */
 export async function decodeCursor(text: string, scope: CursorScope, nowSeconds: number, secret: string): Promise<Cursor | null> {
   if (text === "") return null;
   if (text.length > 2048 || !UNRESERVED.test(text) || text.length % 4 === 1) throw invalidCursor();
-  const bytes = fromBase64url(text);
-  if (bytes.length <= IV_BYTES + TAG_BYTES) throw invalidCursor();
+  const bytes = base64urlToBytes(text);
+  if (bytes === undefined || bytes.length <= IV_BYTES + TAG_BYTES) throw invalidCursor();
   let payload: string;
   let parsed: unknown;
   try {
@@ -142,14 +143,4 @@ function cursorKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
-function base64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
 
-function fromBase64url(text: string): Uint8Array {
-  // Only unreserved characters reach here and length % 4 is never 1, so atob cannot throw.
-  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
-}

@@ -9,6 +9,7 @@
 //   pbkdf2-sha256-peppered$<iterations>$<salt, base64>$<hash, base64>   (current)
 //   pbkdf2-sha256$<iterations>$<salt, base64>$<hash, base64>            (before the pepper; verify only)
 // Changing PASSWORD_PEPPER makes every peppered hash fail to verify: it is set once per environment.
+import { base64ToBytes, bytesToBase64 } from "../util/base64.ts";
 
 /**
  * Cloudflare's production runtime rejects PBKDF2 above 100,000 iterations ("Pbkdf2 failed: iteration counts
@@ -27,7 +28,7 @@ const HASH_BYTES = 32;
 export async function hashPassword(password: string, pepper: string): Promise<string> {
   const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
   const hash = await derive(await peppered(password, pepper), salt, PBKDF2_ITERATIONS);
-  return `${SCHEME}$${PBKDF2_ITERATIONS}$${toBase64(salt)}$${toBase64(hash)}`;
+  return `${SCHEME}$${PBKDF2_ITERATIONS}$${bytesToBase64(salt)}$${bytesToBase64(hash)}`;
 }
 
 /** Whether a hash that verified should be replaced by hashPassword's: made before the pepper, or with fewer iterations. */
@@ -48,8 +49,8 @@ export async function verifyPassword(password: string, encoded: string, pepper: 
   if (!/^[1-9]\d{0,6}$/.test(iterationsText)) return false;
   const iterations = Number(iterationsText);
   if (iterations > PBKDF2_ITERATIONS) return false;
-  const salt = fromBase64(saltText);
-  const expected = fromBase64(hashText);
+  const salt = base64ToBytes(saltText);
+  const expected = base64ToBytes(hashText);
   if (!salt || salt.length === 0 || !expected || expected.length !== HASH_BYTES) return false;
   const input = parts[0] === SCHEME ? await peppered(password, pepper) : new TextEncoder().encode(password);
   const actual = await derive(input, salt, iterations);
@@ -76,14 +77,4 @@ function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary);
-}
 
-function fromBase64(text: string): Uint8Array | undefined {
-  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text)) return undefined;
-  const binary = atob(text);
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
-}

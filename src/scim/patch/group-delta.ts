@@ -20,10 +20,6 @@ export function emptyDelta(): MemberDelta {
   return { clear: false, add: new Map(), remove: new Set() };
 }
 
-export function hasMemberChanges(delta: MemberDelta): boolean {
-  return delta.clear || delta.add.size > 0 || delta.remove.size > 0;
-}
-
 export function isMembersOperation(op: PatchOperation): boolean {
   return !op.target.extension && op.target.attribute === "members";
 }

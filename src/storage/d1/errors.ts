@@ -1,19 +1,10 @@
 // Recognising D1/SQLite failures that mean something to a client. Drizzle wraps the D1 error, so the
 // whole cause chain is searched.
 import { ScimError } from "../../scim/errors.ts";
-
-function chain(error: unknown): unknown[] {
-  const links: unknown[] = [];
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 5; depth++) {
-    links.push(current);
-    current = current instanceof Error ? current.cause : undefined;
-  }
-  return links;
-}
+import { causeChain } from "../../util/cause-chain.ts";
 
 function messages(error: unknown): string {
-  return chain(error)
+  return causeChain(error)
     .map((link) => (link instanceof Error ? link.message : String(link)))
     .join(" | ");
 }
@@ -55,7 +46,7 @@ export const UNAVAILABLE_RETRY_AFTER_SECONDS = 10;
  * wrapper (drizzle) may keep only the message.
  */
 export function isTransientD1Error(error: unknown): boolean {
-  for (const link of chain(error)) {
+  for (const link of causeChain(error)) {
     if (typeof link === "object" && link !== null) {
       const flags = link as { retryable?: unknown; overloaded?: unknown };
       if (flags.retryable === true || flags.overloaded === true) return true;
