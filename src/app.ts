@@ -17,7 +17,7 @@ import { searchRoutes } from "./routes/search.ts";
 import { usersRoutes } from "./routes/users.ts";
 import { ConfigError, configOf, type Config } from "./config.ts";
 import { NO_STORE, OAuthError } from "./oauth/errors.ts";
-import { ScimError } from "./scim/errors.ts";
+import { ScimError, serviceUnavailable, notFound, fromHttpStatus, internalError } from "./scim/errors.ts";
 import { causeChain } from "./util/cause-chain.ts";
 import { meterD1 } from "./storage/d1/meter.ts";
 import { openDb } from "./storage/d1/db.ts";
@@ -30,7 +30,7 @@ function requireConfig(c: Context<AppEnv>): Config {
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(JSON.stringify({ requestId: c.get("requestId"), error: `refusing to serve: ${error.message}` }));
-    throw new ScimError(503, "The service is not configured correctly; the operator can see why in the worker's log.");
+    throw serviceUnavailable("The service is not configured correctly; the operator can see why in the worker's log.");
   }
 }
 
@@ -77,7 +77,7 @@ export function createApp(extendScim?: (scim: Hono<AppEnv>) => void): Hono<AppEn
   // OAuth 2.0 authorization server: /.well-known/oauth-authorization-server and /oauth/*.
   app.route("/", oauthRoutes);
 
-  app.notFound(() => scimErrorResponse(new ScimError(404, "No SCIM endpoint at this path.")));
+  app.notFound(() => scimErrorResponse(notFound("No SCIM endpoint at this path.")));
   app.onError(renderError);
   return app;
 }
@@ -96,9 +96,9 @@ export function renderError(error: Error, c: Context<AppEnv>): Response {
   if (error instanceof ScimError) return scimErrorResponse(error);
   // The OAuth endpoints answer in OAuth's format (RFC 6749 §5.2), not SCIM's.
   if (error instanceof OAuthError) return c.json(error.toJSON(), error.status as 400 | 401, { ...NO_STORE, ...error.headers });
-  if (error instanceof HTTPException) return scimErrorResponse(new ScimError(error.status, error.message || "Request rejected."));
+  if (error instanceof HTTPException) return scimErrorResponse(fromHttpStatus(error.status, error.message || "Request rejected."));
   console.error(JSON.stringify({ requestId: c.get("requestId"), error: describeError(error) }));
   // D1 restarting or overloaded says nothing about the request: the client should come back, not give up.
   if (isTransientD1Error(error)) return scimErrorResponse(storageUnavailable());
-  return scimErrorResponse(new ScimError(500, "An internal error occurred. Quote the X-Request-Id when reporting it."));
+  return scimErrorResponse(internalError());
 }

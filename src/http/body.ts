@@ -1,6 +1,6 @@
 // Request bodies: SCIM or plain JSON (Okta sends both), at most MAX_BODY_BYTES, valid UTF-8, a JSON object
 // nesting at most MAX_JSON_DEPTH deep, with well-formed Unicode strings and no key given twice in one object.
-import { ScimError, badRequest } from "../scim/errors.ts";
+import { badRequest, payloadTooLarge, unsupportedMediaType } from "../scim/errors.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -15,7 +15,7 @@ export const MAX_JSON_DEPTH = 32;
 const ACCEPTED_MEDIA_TYPES = new Set(["application/scim+json", "application/json"]);
 
 export const tooLarge = () =>
-  new ScimError(413, `The request body exceeds the limit of ${MAX_BODY_BYTES} bytes.`);
+  payloadTooLarge(`The request body exceeds the limit of ${MAX_BODY_BYTES} bytes.`);
 
 /** Rejects a declared oversize body before anything reads it. */
 export function checkDeclaredLength(request: Request): void {
@@ -26,8 +26,7 @@ export function checkDeclaredLength(request: Request): void {
 export async function readJsonObject(request: Request): Promise<Record<string, unknown>> {
   const mediaType = (request.headers.get("Content-Type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (!ACCEPTED_MEDIA_TYPES.has(mediaType)) {
-    throw new ScimError(
-      415,
+    throw unsupportedMediaType(
       `Unsupported Content-Type "${mediaType || "(none)"}": send application/scim+json or application/json.`,
     );
   }

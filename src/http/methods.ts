@@ -1,12 +1,10 @@
 import type { Hono } from "hono";
-import { ScimError } from "../scim/errors.ts";
+import { methodNotAllowed } from "../scim/errors.ts";
 import type { AppEnv } from "./context.ts";
 
 /** Answers every method not registered on `path` with a SCIM 405 naming the allowed ones. */
 export function allowOnly(app: Hono<AppEnv>, path: string, methods: string[]): void {
   app.all(path, (c) => {
-    throw new ScimError(405, `Method ${c.req.method} is not supported on this endpoint; use ${methods.join(", ")}.`, undefined, {
-      Allow: methods.join(", "),
-    });
+    throw methodNotAllowed(c.req.method, methods);
   });
 }

@@ -1,11 +1,11 @@
 // ETag preconditions (RFC 7644 §3.14): If-Match on writes, If-None-Match on reads.
-import { ScimError } from "../scim/errors.ts";
+import { preconditionFailed } from "../scim/errors.ts";
 import { etagMatches } from "../scim/meta.ts";
 
 export function checkIfMatch(request: Request, version: number): void {
   const ifMatch = request.headers.get("If-Match");
   if (ifMatch !== null && !etagMatches(ifMatch, version)) {
-    throw new ScimError(412, "The resource has changed since the version named in If-Match; read it again and retry.");
+    throw preconditionFailed();
   }
 }
 

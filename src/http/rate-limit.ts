@@ -13,7 +13,7 @@
 // `period = 60`, so Retry-After is that period: an integer, the only form Okta honours.
 import { createMiddleware } from "hono/factory";
 import { parseToken } from "../keys/token.ts";
-import { ScimError } from "../scim/errors.ts";
+import { tooManyRequests } from "../scim/errors.ts";
 import { TtlCache } from "../util/ttl-cache.ts";
 import { readCredential } from "./auth.ts";
 import type { AppEnv } from "./context.ts";
@@ -22,23 +22,15 @@ import { scimErrorResponse } from "./respond.ts";
 /** The `period` of every `[[ratelimits]]` binding in wrangler.toml, in seconds. */
 export const RATE_LIMIT_PERIOD_SECONDS = 60;
 
-const retryAfter = { "Retry-After": String(RATE_LIMIT_PERIOD_SECONDS) };
 
 export const tooManyFailedAuth = () =>
-  new ScimError(
-    429,
+  tooManyRequests(
+    RATE_LIMIT_PERIOD_SECONDS,
     `Too many failed authentication attempts from this client or with this key. Retry after ${RATE_LIMIT_PERIOD_SECONDS} seconds with a valid token.`,
-    undefined,
-    retryAfter,
   );
 
 export const tooManyTenantRequests = () =>
-  new ScimError(
-    429,
-    `This tenant has exceeded its request rate. Retry after ${RATE_LIMIT_PERIOD_SECONDS} seconds.`,
-    undefined,
-    retryAfter,
-  );
+  tooManyRequests(RATE_LIMIT_PERIOD_SECONDS, `This tenant has exceeded its request rate. Retry after ${RATE_LIMIT_PERIOD_SECONDS} seconds.`);
 
 /** Sources this isolate has seen refused: their later failures are 429s without asking the limiter again. */
 const refused = new TtlCache<true>(10_000);

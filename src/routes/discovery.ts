@@ -5,7 +5,7 @@ import { allowOnly } from "../http/methods.ts";
 import { scimJson } from "../http/respond.ts";
 import { tenantBaseUrl } from "../http/urls.ts";
 import { findResourceType, findSchema, RESOURCE_TYPES, resourceTypeJson, schemaJson } from "../scim/discovery.ts";
-import { ScimError, notFound } from "../scim/errors.ts";
+import { notFound, forbidden } from "../scim/errors.ts";
 import { listResponse } from "../scim/list-query.ts";
 import { ALL_SCHEMAS } from "../scim/schema/registry.ts";
 import { serviceProviderConfig } from "../scim/service-provider-config.ts";
@@ -17,7 +17,7 @@ const base = (c: Context<AppEnv>) => tenantBaseUrl(c.env.PUBLIC_BASE_URL, c.var.
 /** RFC 7644 §4: a filter on a discovery endpoint SHOULD be answered 403, never with the unfiltered set. */
 function rejectFilter(c: Context<AppEnv>): void {
   if (c.req.query("filter") !== undefined) {
-    throw new ScimError(403, "Filtering is not supported on discovery endpoints.");
+    throw forbidden("Filtering is not supported on discovery endpoints.");
   }
 }
 

@@ -6,18 +6,17 @@ import { allowOnly } from "../http/methods.ts";
 import { decodeEventCursor, encodeEventCursor } from "../events/cursor.ts";
 import { MAX_EVENTS_LIMIT, parseEventsQuery } from "../events/query.ts";
 import type { EventType } from "../events/types.ts";
-import { ScimError, badRequest } from "../scim/errors.ts";
+import { badRequest, gone } from "../scim/errors.ts";
 import { feedBounds, readEvents, type StoredEvent } from "../storage/repos/events.ts";
 
 export const eventsRoutes = new Hono<AppEnv>();
 
 const expired = () =>
-  new ScimError(
-    410,
+  gone(
+    "expiredCursor",
     "Events after this cursor have been pruned (older than the retention period), so changes would be missed. " +
       "Resynchronise: take a head cursor with GET /v1/events?limit=0, read the directory with SCIM GET /Users and /Groups, " +
       "then follow the events from that head.",
-    "expiredCursor",
   );
 
 function render(row: StoredEvent): Record<string, unknown> {

@@ -9,7 +9,7 @@ import { allowOnly } from "../http/methods.ts";
 import { checkIfMatch, notModified } from "../http/preconditions.ts";
 import { scimJson } from "../http/respond.ts";
 import { tenantBaseUrl } from "../http/urls.ts";
-import { ScimError, badRequest, notFound } from "../scim/errors.ts";
+import { badRequest, notFound, preconditionFailed, concurrentChange } from "../scim/errors.ts";
 import { parseListQuery } from "../scim/list-query.ts";
 import { etag, renderResource } from "../scim/meta.ts";
 import { applyPatch, parsePatchRequest } from "../scim/patch/index.ts";
@@ -146,8 +146,8 @@ async function modifyGroup(c: Ctx, id: string, change: (current: StoredGroup) =>
     const pinned = c.req.header("If-Match") !== undefined;
     const updated = await updateGroup(c.var.db, c.var.auth.tenant.id, current, { ...(await change(current)), pinned }, eventOrigin(c));
     if (updated) return updated;
-    if (pinned) throw new ScimError(412, "The resource changed while this request was applied; read it again and retry.");
-    if (attempt >= WRITE_ATTEMPTS) throw new ScimError(409, "The resource is being changed concurrently; retry the request.");
+    if (pinned) throw preconditionFailed("The resource changed while this request was applied; read it again and retry.");
+    if (attempt >= WRITE_ATTEMPTS) throw concurrentChange();
   }
 }
 
@@ -158,7 +158,7 @@ groupsRoutes.put("/Groups/:id", async (c) => {
   const id = c.req.param("id");
   const input = await readJsonObject(c.req.raw);
   if (typeof input.id === "string" && input.id !== id) {
-    throw new ScimError(400, `The body's id "${input.id}" does not match the URL's id "${id}".`, "mutability");
+    throw badRequest("mutability", `The body's id "${input.id}" does not match the URL's id "${id}".`);
   }
   const { resource } = normalizeResource(input, GROUP_RESOURCE);
   // A PUT without `members` leaves the memberships alone (a rename must not empty a large group);

@@ -7,7 +7,7 @@ import { readJsonObject } from "../http/body.ts";
 import type { AppEnv } from "../http/context.ts";
 import { allowOnly } from "../http/methods.ts";
 import { RATE_LIMIT_PERIOD_SECONDS } from "../http/rate-limit.ts";
-import { ScimError, badRequest } from "../scim/errors.ts";
+import { ScimError, badRequest, tooManyRequests } from "../scim/errors.ts";
 import { foldKey } from "../scim/fold.ts";
 import { hashPassword, verifyPassword } from "../scim/password.ts";
 import { parsePasswordCheck } from "../scim/password-check.ts";
@@ -29,9 +29,7 @@ export function clearRefusedPasswordChecks(): void {
 }
 
 const tooManyFailures = () =>
-  new ScimError(429, `Too many failed password checks for this user or with this key. Retry after ${RATE_LIMIT_PERIOD_SECONDS} seconds.`, undefined, {
-    "Retry-After": String(RATE_LIMIT_PERIOD_SECONDS),
-  });
+  tooManyRequests(RATE_LIMIT_PERIOD_SECONDS, `Too many failed password checks for this user or with this key. Retry after ${RATE_LIMIT_PERIOD_SECONDS} seconds.`);
 
 /** A limiter that fails lets the check through, as the authentication limits do (src/http/rate-limit.ts). */
 async function overLimit(limiter: RateLimit | undefined, key: string): Promise<boolean> {

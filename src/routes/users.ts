@@ -7,7 +7,7 @@ import { allowOnly } from "../http/methods.ts";
 import { checkIfMatch, notModified } from "../http/preconditions.ts";
 import { scimJson } from "../http/respond.ts";
 import { tenantBaseUrl } from "../http/urls.ts";
-import { ScimError, notFound } from "../scim/errors.ts";
+import { notFound, preconditionFailed, concurrentChange, badRequest } from "../scim/errors.ts";
 import { parseListQuery } from "../scim/list-query.ts";
 import { etag, renderResource } from "../scim/meta.ts";
 import { hashPassword } from "../scim/password.ts";
@@ -150,9 +150,9 @@ async function modifyUser(
     const updated = await updateUser(c.var.db, c.var.auth.tenant.id, current, write, eventOrigin(c));
     if (updated) return updated;
     if (c.req.header("If-Match") !== undefined) {
-      throw new ScimError(412, "The resource changed while this request was applied; read it again and retry.");
+      throw preconditionFailed("The resource changed while this request was applied; read it again and retry.");
     }
-    if (attempt >= WRITE_ATTEMPTS) throw new ScimError(409, "The resource is being changed concurrently; retry the request.");
+    if (attempt >= WRITE_ATTEMPTS) throw concurrentChange();
   }
 }
 
@@ -161,7 +161,7 @@ usersRoutes.put("/Users/:id", async (c) => {
   const id = c.req.param("id");
   const input = await readJsonObject(c.req.raw);
   if (typeof input.id === "string" && input.id !== id) {
-    throw new ScimError(400, `The body's id "${input.id}" does not match the URL's id "${id}".`, "mutability");
+    throw badRequest("mutability", `The body's id "${input.id}" does not match the URL's id "${id}".`);
   }
   // Validated and hashed once: a PUT's new state does not depend on the version it replaces.
   const write = await prepareWrite(c, input);

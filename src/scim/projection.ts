@@ -9,7 +9,7 @@
 //   extension URN. A name the resource type does not define is a 400 (a typo must not silently return a
 //   different shape), except under an extension URN the server has no schema for (custom attributes vary
 //   per resource, so the server cannot know they are wrong).
-import { badRequest, ScimError } from "./errors.ts";
+import { badRequest, internalError } from "./errors.ts";
 import { ALL_SCHEMAS, coreAttributes, findAttribute, findExtension, type ResourceSchemas } from "./schema/registry.ts";
 import type { AttributeDef } from "./schema/types.ts";
 import { setOwn } from "./validate/json-copy.ts";
@@ -110,7 +110,7 @@ export function includesAttribute(resource: ResourceSchemas, options: Projection
     if (include && !include.schemas.has(lower)) return false;
     return exclude?.schemas.get(lower)?.all !== true;
   }
-  throw new ScimError(500, `includesAttribute: "${name}" is not a top-level attribute of resource type ${resource.resourceType.name}`);
+  throw internalError(`includesAttribute: "${name}" is not a top-level attribute of resource type ${resource.resourceType.name}`);
 }
 
 // ---------------------------------------------------------------------------------------------------------

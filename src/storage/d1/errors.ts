@@ -1,6 +1,6 @@
 // Recognising D1/SQLite failures that mean something to a client. Drizzle wraps the D1 error, so the
 // whole cause chain is searched.
-import { ScimError } from "../../scim/errors.ts";
+import { ScimError, serviceUnavailable } from "../../scim/errors.ts";
 import { causeChain } from "../../util/cause-chain.ts";
 
 function messages(error: unknown): string {
@@ -58,10 +58,8 @@ export function isTransientD1Error(error: unknown): boolean {
 
 /** The 503 a transient D1 failure becomes: Retry-After is an integer, the only form Okta honours. */
 export function storageUnavailable(): ScimError {
-  return new ScimError(
-    503,
+  return serviceUnavailable(
     `The directory database is temporarily unavailable or overloaded. Retry after ${UNAVAILABLE_RETRY_AFTER_SECONDS} seconds.`,
-    undefined,
-    { "Retry-After": String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
+    UNAVAILABLE_RETRY_AFTER_SECONDS,
   );
 }

@@ -3,7 +3,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { userUpdateEvents } from "../../events/changed.ts";
 import { eventBody, type EventOrigin } from "../../events/types.ts";
-import { ScimError, conflict } from "../../scim/errors.ts";
+import { ScimError, conflict, concurrentChange } from "../../scim/errors.ts";
 import { foldKey } from "../../scim/fold.ts";
 import { renderResource } from "../../scim/meta.ts";
 import type { Db } from "../d1/db.ts";
@@ -213,7 +213,7 @@ export async function deleteUser(db: Db, tenantId: number, id: string, origin: E
     ]);
     if (deleted !== null) return true;
   }
-  throw new ScimError(409, "The resource is being changed concurrently; retry the request.");
+  throw concurrentChange();
 }
 
 /** sortBy attribute (canonical) → indexed column; nullable columns sort their missing values last. */
