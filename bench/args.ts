@@ -24,6 +24,8 @@ export interface BenchOptions {
   outDir: string;
   /** Seed of the workload's random choices, so two runs pick the same users. */
   seed: number;
+  /** Milliseconds the bench's worker adds to every D1 round trip (D1 at a distance); 0 = none. */
+  d1RttMs: number;
 }
 
 export const USAGE = `Usage: npm run bench -- [flags]
@@ -42,6 +44,8 @@ Okta/Entra-shaped workload and prints per-operation latency and D1 rows beside t
   --keep              Keep the throwaway state directory.
   --out DIR           Results directory (default bench/results).
   --seed N            Seed of the random choices (default 1).
+  --d1-rtt MS         Add MS milliseconds to every D1 round trip, as a database far from the Worker
+                      costs in production (default 0: local D1, no distance). 40 is a continent away.
 `;
 
 const OPTIONS = {
@@ -56,6 +60,7 @@ const OPTIONS = {
   keep: { type: "boolean" },
   out: { type: "string" },
   seed: { type: "string" },
+  "d1-rtt": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -94,5 +99,6 @@ export function parseBenchArgs(argv: readonly string[], cwd: string): BenchOptio
     keep: values.keep ?? false,
     outDir: values.out === undefined ? resolve(REPO_ROOT, "bench/results") : resolve(cwd, values.out),
     seed: values.seed === undefined ? 1 : integer("--seed", values.seed, 0, 2 ** 31),
+    d1RttMs: values["d1-rtt"] === undefined ? 0 : integer("--d1-rtt", values["d1-rtt"], 0, 10_000),
   };
 }
