@@ -26,6 +26,8 @@ export interface BenchOptions {
   seed: number;
   /** An earlier results JSON whose rows written are shown beside this run's; null = none. */
   baseline: string | null;
+  /** Milliseconds the bench's worker adds to every D1 round trip (D1 at a distance); 0 = none. */
+  d1RttMs: number;
 }
 
 /**
@@ -53,6 +55,8 @@ Okta/Entra-shaped workload and prints per-operation latency and D1 rows beside t
   --baseline FILE     Earlier results JSON whose rows written per operation are shown beside this run's
                       (default ${DEFAULT_BASELINE}, the last run without the change feed's events;
                       "none" to leave it out).
+  --d1-rtt MS         Add MS milliseconds to every D1 round trip, as a database far from the Worker
+                      costs in production (default 0: local D1, no distance). 40 is a continent away.
 `;
 
 const OPTIONS = {
@@ -68,6 +72,7 @@ const OPTIONS = {
   out: { type: "string" },
   seed: { type: "string" },
   baseline: { type: "string" },
+  "d1-rtt": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -107,5 +112,6 @@ export function parseBenchArgs(argv: readonly string[], cwd: string): BenchOptio
     outDir: values.out === undefined ? resolve(REPO_ROOT, "bench/results") : resolve(cwd, values.out),
     seed: values.seed === undefined ? 1 : integer("--seed", values.seed, 0, 2 ** 31),
     baseline: values.baseline === "none" ? null : resolve(values.baseline === undefined ? REPO_ROOT : cwd, values.baseline ?? DEFAULT_BASELINE),
+    d1RttMs: values["d1-rtt"] === undefined ? 0 : integer("--d1-rtt", values["d1-rtt"], 0, 10_000),
   };
 }

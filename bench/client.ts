@@ -2,6 +2,8 @@
 // Server-Timing header (EXPOSE_D1_COST), and one sample recorded under the operation's name.
 
 export interface Cost {
+  /** Sequential D1 calls on the request's critical path (src/storage/d1/meter.ts). */
+  roundTrips: number;
   rowsRead: number;
   rowsWritten: number;
   queries: number;
@@ -20,12 +22,12 @@ export interface Reply {
   cost: Cost | null;
 }
 
-const COST = /d1;dur=([\d.]+);desc="rows_read=(\d+) rows_written=(\d+) queries=(\d+)"/;
+const COST = /d1;dur=([\d.]+);desc="round_trips=(\d+) rows_read=(\d+) rows_written=(\d+) queries=(\d+)"/;
 
 export function parseCost(header: string | null): Cost | null {
   const match = header === null ? null : COST.exec(header);
   if (!match) return null;
-  return { d1Ms: Number(match[1]), rowsRead: Number(match[2]), rowsWritten: Number(match[3]), queries: Number(match[4]) };
+  return { d1Ms: Number(match[1]), roundTrips: Number(match[2]), rowsRead: Number(match[3]), rowsWritten: Number(match[4]), queries: Number(match[5]) };
 }
 
 /** Samples per operation name, in the order operations were first seen. */

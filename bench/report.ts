@@ -109,7 +109,18 @@ const count = (value: number) => (Number.isFinite(value) ? Math.round(value).toL
 const rows = (value: number) => (Number.isFinite(value) ? (value >= 100 ? count(value) : fmt(value)) : "-");
 const mark = (within: boolean | null) => (within === null ? "" : within ? "yes" : "NO");
 
-const HEADER = ["operation", "c", "req", "err", "req/s", "p50 ms", "p95 ms", "p99 ms", "d1 ms", "rows read", "rows written", "queries", "floor read", "floor written", "floor p50 ms", "within"];
+const HEADER = [
+  "operation", "c", "req", "err", "req/s", "p50 ms", "p95 ms", "p99 ms", "d1 ms", "round trips", "rows read", "rows written", "queries",
+  "floor trips", "floor read", "floor written", "floor p50 ms", "floor p95 ms", "p50 / floor", "within",
+];
+
+/** Mean round trips, with the most any request made when some made more (retries, a cold tenant cache). */
+const trips = (summary: OpSummary) => {
+  if (!Number.isFinite(summary.roundTrips)) return "-";
+  const mean = fmt(summary.roundTrips);
+  return summary.roundTripsMax > Math.ceil(summary.roundTrips) ? `${mean} (max ${summary.roundTripsMax})` : mean;
+};
+const ratio = (server: OpSummary, floor: OpSummary) => (floor.p50 > 0 ? `${fmt(server.p50 / floor.p50, 2)}x` : "-");
 
 function tableRows(size: SizeReport): string[][] {
   return size.ops.map((row) => [
@@ -122,12 +133,16 @@ function tableRows(size: SizeReport): string[][] {
     fmt(row.server.p95, 2),
     fmt(row.server.p99, 2),
     fmt(row.server.d1Ms, 2),
+    trips(row.server),
     rows(row.server.rowsRead),
     rows(row.server.rowsWritten),
     fmt(row.server.queries),
+    row.floorSummary ? trips(row.floorSummary) : "",
     row.floorSummary ? rows(row.floorSummary.rowsRead) : "",
     row.floorSummary ? rows(row.floorSummary.rowsWritten) : "",
     row.floorSummary ? fmt(row.floorSummary.p50, 2) : "",
+    row.floorSummary ? fmt(row.floorSummary.p95, 2) : "",
+    row.floorSummary ? ratio(row.server, row.floorSummary) : "",
     mark(row.withinFloor),
   ]);
 }
@@ -160,8 +175,17 @@ export function printReport(report: BenchReport): void {
   }
   if (report.baseline !== null) out.push("", baselineTitle(report), textTable(EVENTS_HEADER, eventsRows(report)));
   out.push("", `within = ${WITHIN_FLOOR_RULE}, for the issue's targets (lookups, first/last page, member changes, count).`);
+  out.push(distanceLine(report));
   out.push(`Machine: ${machineLine(report.machine)}, ${report.loadAverageAtEnd} at the end`, `Total: ${fmt(report.totalSeconds)} s`);
   process.stdout.write(`${out.join("\n")}\n`);
+}
+
+/** What the latency columns include: D1 in the same process, or at the modelled distance. */
+function distanceLine(report: BenchReport): string {
+  const ms = report.options.d1RttMs;
+  return ms > 0
+    ? `D1 at a distance: ${ms} ms added to every D1 round trip (--d1-rtt ${ms}), the floor's included; a floor statement is one round trip.`
+    : "D1 local (no --d1-rtt): round trips cost almost nothing here; --d1-rtt 40 models a database a continent away.";
 }
 
 /** The issue's targets across sizes: server rows read / floor rows read. */
@@ -192,6 +216,8 @@ export function markdownReport(report: BenchReport, chartFile: string | null): s
       (report.options.durationSeconds === null ? `${report.options.iterations} iterations per operation` : `${report.options.durationSeconds} s per operation`) +
       ` (pages: at most 100). Latency is measured at the client (Node fetch over loopback to wrangler dev); ` +
       `d1 ms is D1's own SQL time per request (mean), from the same header as the rows.`,
+    "",
+    distanceLine(report),
     "",
     "## Rows read against the floor",
     "",

@@ -73,10 +73,10 @@ async function bench(options: BenchOptions, command: string): Promise<void> {
   const config = writeBenchConfig(dir);
   if (config.raised > 0) status(`config: ${config.raised} rate limits raised to ${BENCH_RATE_LIMIT.toLocaleString("en-US")}/min for the bench (${config.path})`);
   const port = options.port ?? (await freePort());
-  const server = await startServer({ bundle, config: config.path, persistTo: dir, port, logFile: join(dir, "server.log") });
+  const server = await startServer({ bundle, config: config.path, persistTo: dir, port, logFile: join(dir, "server.log"), d1RttMs: options.d1RttMs });
   resources.server = server;
   steps["bundle and server start"] = seconds(t);
-  status(`server: ${server.origin} (log: ${server.logFile})`);
+  status(`server: ${server.origin} (log: ${server.logFile})${options.d1RttMs > 0 ? `, ${options.d1RttMs} ms added to every D1 round trip` : ""}`);
 
   const runTag = Date.now().toString(36);
   const sizes: SizeReport[] = [];

@@ -78,6 +78,8 @@ export interface ServerOptions {
   persistTo: string;
   port: number;
   logFile: string;
+  /** Milliseconds the bench's worker adds to every D1 round trip (bench/worker/d1-delay.ts); 0 = none. */
+  d1RttMs?: number;
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
@@ -106,6 +108,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...throwawaySecretArgs(),
     "--var",
     `PUBLIC_BASE_URL:${devPublicUrl(publicBaseUrl(null), options.port)}`,
+    ...(options.d1RttMs ? ["--var", `D1_RTT_MS:${options.d1RttMs}`] : []),
   ]);
   const log = openSync(options.logFile, "a");
   // detached: wrangler and its workerd children get their own process group, so stop() ends exactly them.

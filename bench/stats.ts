@@ -27,6 +27,9 @@ export interface OpSummary {
   rowsReadMax: number;
   rowsWritten: number;
   queries: number;
+  /** Mean round trips per request, and the most any request made. */
+  roundTrips: number;
+  roundTripsMax: number;
   /** Mean D1 SQL time per request, as D1 reports it. */
   d1Ms: number;
 }
@@ -54,6 +57,8 @@ export function summarize(samples: readonly Sample[], wallSeconds: number): OpSu
     rowsReadMax: reads.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY),
     rowsWritten: round(mean(ok.map((s) => s.rowsWritten)), 1),
     queries: round(mean(ok.map((s) => s.queries)), 1),
+    roundTrips: round(mean(ok.map((s) => s.roundTrips)), 1),
+    roundTripsMax: ok.reduce((a, s) => Math.max(a, s.roundTrips), Number.NEGATIVE_INFINITY),
     d1Ms: round(mean(ok.map((s) => s.d1Ms)), 2),
   };
 }

@@ -1,6 +1,21 @@
 // The bench's worker: the deployed app plus the floor statements (floor-routes.ts) behind the same auth and
-// meter. `npm run bench` bundles this entry; `wrangler deploy` bundles src/index.ts, which has no floor code.
+// meter, and D1 at a modelled distance (d1-delay.ts, var D1_RTT_MS from `npm run bench -- --d1-rtt N`).
+// `npm run bench` bundles this entry; `wrangler deploy` bundles src/index.ts, which has none of this.
 import { createApp } from "../../src/app.ts";
+import type { Env } from "../../src/env.ts";
+import { delayD1, parseRttMs } from "./d1-delay.ts";
 import { benchFloor } from "./floor-routes.ts";
 
-export default createApp((scim) => scim.route("/", benchFloor));
+interface BenchEnv extends Env {
+  /** Milliseconds added to every D1 round trip; unset or "0": none. */
+  D1_RTT_MS?: string;
+}
+
+const app = createApp((scim) => scim.route("/", benchFloor));
+
+export default {
+  fetch(request: Request, env: BenchEnv, ctx: ExecutionContext): Response | Promise<Response> {
+    // The app sees the delayed binding only: its meter, its queries and the floor's statement all go through it.
+    return app.fetch(request, { ...env, DB: delayD1(env.DB, parseRttMs(env.D1_RTT_MS)) }, ctx);
+  },
+} satisfies ExportedHandler<BenchEnv>;

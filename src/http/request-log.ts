@@ -20,9 +20,13 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
     const auth = c.get("auth");
     // Set here, after onError has produced the response, so error responses carry it too.
     const cost = c.get("d1")?.totals();
-    const d1 = cost ? { rowsRead: cost.rowsRead, rowsWritten: cost.rowsWritten, queries: cost.queries } : null;
+    const d1 = cost ? { roundTrips: cost.roundTrips, rowsRead: cost.rowsRead, rowsWritten: cost.rowsWritten, queries: cost.queries } : null;
     if (cost && c.get("config")?.exposeD1Cost === true) {
-      c.res.headers.set("Server-Timing", `d1;dur=${cost.durationMs};desc="rows_read=${cost.rowsRead} rows_written=${cost.rowsWritten} queries=${cost.queries}"`);
+      // round_trips first: readers that match "rows_read=.. rows_written=.. queries=..\"" keep matching.
+      c.res.headers.set(
+        "Server-Timing",
+        `d1;dur=${cost.durationMs};desc="round_trips=${cost.roundTrips} rows_read=${cost.rowsRead} rows_written=${cost.rowsWritten} queries=${cost.queries}"`,
+      );
     }
     console.log(
       JSON.stringify({

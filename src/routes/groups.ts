@@ -19,7 +19,7 @@ import { parseSearchRequest } from "../scim/search.ts";
 import { normalizeResource } from "../scim/validate/resource.ts";
 import { emptyDelta, foldMemberOperations, isMembersOperation, replaceAllDelta, type MemberDelta } from "../scim/patch/group-delta.ts";
 import { groupFilterSql } from "../storage/filter/groups.ts";
-import { loadMembers, loadUserGroups, resolveDelta, type MemberRow } from "../storage/repos/group-members.ts";
+import { loadMembers, resolveDelta, type MemberRow } from "../storage/repos/group-members.ts";
 import { createGroup, deleteGroup, getGroup, GROUP_SORT_COLUMNS, listGroups, updateGroup, type GroupWrite, type StoredGroup } from "../storage/repos/groups.ts";
 import type { StoredUser } from "../storage/repos/users.ts";
 import { listEndpoint, type ListSource } from "./list-endpoint.ts";
@@ -192,18 +192,19 @@ groupsRoutes.delete("/Groups/:id", async (c) => {
 });
 allowOnly(groupsRoutes, "/Groups/:id", ["GET", "PUT", "PATCH", "DELETE"]);
 
+/** Whether a /Users response with this projection carries the readOnly `groups` attribute, so reads include it. */
+export const wantsUserGroups = (options: ProjectionOptions) => includesAttribute(USER_RESOURCE, options, "groups");
+
 /**
- * For /Users responses: adds the readOnly `groups` attribute (direct memberships, RFC 7643 §4.1.2), loaded
- * with ONE query for all `users`. When the projection leaves `groups` out, nothing is read.
+ * For /Users responses: the readOnly `groups` attribute (direct memberships, RFC 7643 §4.1.2) as storage read
+ * it with the user (StoredUser.groups, asked for with wantsUserGroups). Nothing is read here: a user read
+ * without its groups, when the projection wants them, is a bug in the caller, not an empty list.
  */
-export async function withUserGroups(c: Ctx, users: StoredUser[], options: ProjectionOptions): Promise<(user: StoredUser) => StoredUser> {
-  if (users.length === 0 || !includesAttribute(USER_RESOURCE, options, "groups")) return (user) => user;
-  const memberships = await loadUserGroups(c.var.db, c.var.auth.tenant.id, users.map((u) => u.id));
+export function renderUserGroups(c: Ctx, user: StoredUser, options: ProjectionOptions): StoredUser {
+  if (!wantsUserGroups(options)) return user;
+  if (user.groups === undefined) throw new Error(`user ${user.id} was read without the groups its response lists`);
+  if (user.groups.length === 0) return user;
   const base = baseUrl(c);
-  return (user) => {
-    const groups = memberships.get(user.id);
-    if (groups === undefined) return user;
-    const rendered = groups.map((g) => ({ value: g.groupId, $ref: `${base}/Groups/${g.groupId}`, display: g.displayName, type: "direct" }));
-    return { ...user, data: { ...user.data, groups: rendered } };
-  };
+  const rendered = user.groups.map((g) => ({ value: g.groupId, $ref: `${base}/Groups/${g.groupId}`, display: g.displayName, type: "direct" }));
+  return { ...user, data: { ...user.data, groups: rendered } };
 }

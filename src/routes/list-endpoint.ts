@@ -24,7 +24,8 @@ export interface ListSource<Item> {
   endpoint: string;
   sortColumns: Record<string, SortColumn>;
   compile(c: Ctx, filter: ResolvedFilter): { where: SQL; indexed: boolean };
-  run(c: Ctx, query: ListQuery): Promise<ListResult & { items: Item[] }>;
+  /** One page; `options` (the response's projection) says what to read beside the rows, e.g. a user's groups. */
+  run(c: Ctx, query: ListQuery, options: ProjectionOptions): Promise<ListResult & { items: Item[] }>;
   render(c: Ctx, items: Item[], options: ProjectionOptions): Promise<Record<string, unknown>[]>;
 }
 
@@ -70,9 +71,10 @@ export async function runPlan<Item>(
   c: Ctx,
   plan: ListPlan,
   page: ListQuery["page"],
+  options: ProjectionOptions,
 ): Promise<ListResult & { items: Item[] }> {
   if (plan.filter === false) return { ...EMPTY, items: [] };
-  return source.run(c, { filter: plan.filter, sort: plan.sort, descending: plan.descending, page });
+  return source.run(c, { filter: plan.filter, sort: plan.sort, descending: plan.descending, page }, options);
 }
 
 /** GET /<Resource> and POST /<Resource>/.search. */
@@ -83,13 +85,13 @@ export async function listEndpoint<Item>(source: ListSource<Item>, c: Ctx, reque
   projectResource({}, source.resource, options);
   const paging = request.pagination;
   if (paging.kind === "index") {
-    const result = await runPlan(source, c, plan, paging);
+    const result = await runPlan(source, c, plan, paging, options);
     return scimJson(listResponse(await source.render(c, result.items, options), result.total, paging.startIndex));
   }
   const scope = cursorScope(c, source.endpoint, request, plan);
   const cursor = await decodeCursor(paging.cursor, scope, nowSeconds(), c.var.config.cursorSecret);
   const from = cursor?.position ?? null;
-  const result = await runPlan(source, c, plan, { kind: "cursor", from, backward: cursor?.direction === "previous", count: paging.count });
+  const result = await runPlan(source, c, plan, { kind: "cursor", from, backward: cursor?.direction === "previous", count: paging.count }, options);
   // Cursors point at the page's own edge rows. A page can only come back empty when rows were deleted after
   // its cursor was issued; it then carries no cursors, and the client starts over.
   const first = result.rows[0];

@@ -105,7 +105,7 @@ async function indexPage(c: Ctx, parts: Part[], startIndex: number, count: numbe
   for (const part of parts) {
     // Where this type's positions start among all results: 1 for Users, U + 1 for Groups.
     const start = Math.max(1, startIndex - total);
-    const result = await runPlan(part.source, c, part.plan, { kind: "index", startIndex: start, count: remaining });
+    const result = await runPlan(part.source, c, part.plan, { kind: "index", startIndex: start, count: remaining }, part.options);
     pages.push({ part, result });
     total += result.total;
     remaining -= result.rows.length;
@@ -131,7 +131,7 @@ async function cursorPage(c: Ctx, parts: Part[], scope: CursorScope, cursor: Cur
   for (const [i, part] of order.entries()) {
     const from = i === 0 ? (cursor?.position ?? null) : null;
     // With the page full, a type is still asked for one result: whether it has any decides `beyond`.
-    const result = await runPlan(part.source, c, part.plan, { kind: "cursor", from, backward, count: Math.max(1, remaining) });
+    const result = await runPlan(part.source, c, part.plan, { kind: "cursor", from, backward, count: Math.max(1, remaining) }, part.options);
     counted.set(part, result.total);
     if (remaining === 0) {
       beyond = result.rows.length > 0;
@@ -163,5 +163,5 @@ async function cursorPage(c: Ctx, parts: Part[], scope: CursorScope, cursor: Cur
 }
 
 async function totalOf(c: Ctx, part: Part): Promise<number> {
-  return (await runPlan(part.source, c, part.plan, { kind: "index", startIndex: 1, count: 0 })).total;
+  return (await runPlan(part.source, c, part.plan, { kind: "index", startIndex: 1, count: 0 }, part.options)).total;
 }

@@ -19,7 +19,7 @@ import { USER_RESOURCE } from "../scim/schema/registry.ts";
 import { normalizeResource } from "../scim/validate/resource.ts";
 import { userFilterSql } from "../storage/filter/users.ts";
 import { createUser, deleteUser, getUser, listUsers, updateUser, USER_SORT_COLUMNS, type StoredUser } from "../storage/repos/users.ts";
-import { withUserGroups } from "./groups.ts";
+import { renderUserGroups, wantsUserGroups } from "./groups.ts";
 import { listEndpoint, type ListSource } from "./list-endpoint.ts";
 
 export const usersRoutes = new Hono<AppEnv>();
@@ -48,16 +48,16 @@ function render(c: Ctx, user: StoredUser): Record<string, unknown> {
   return renderResource(user, "User", location(c, user.id));
 }
 
-async function respondWithUser(c: Ctx, user: StoredUser, status: number, extraHeaders: Record<string, string> = {}, created = false): Promise<Response> {
+/** `user` as a response; its groups were read with it (requireUser, listUsers), nothing is read here. */
+function respondWithUser(c: Ctx, user: StoredUser, status: number, extraHeaders: Record<string, string> = {}): Response {
   const options = projection(c);
-  // A user this request created is in no group yet (its id was unknown until now), so there is nothing to read.
-  const withGroups = created ? (u: StoredUser) => u : await withUserGroups(c, [user], options);
-  const body = projectResource(render(c, withGroups(user)), USER_RESOURCE, options);
+  const body = projectResource(render(c, renderUserGroups(c, user, options)), USER_RESOURCE, options);
   return scimJson(body, status, { ETag: etag(user.version), ...extraHeaders });
 }
 
-async function requireUser(c: Ctx, id: string): Promise<StoredUser> {
-  const user = await getUser(c.var.db, c.var.auth.tenant.id, id);
+/** The user, with its groups when the response will list them (one round trip either way). */
+async function requireUser(c: Ctx, id: string, options: { groups: boolean } = { groups: wantsUserGroups(projection(c)) }): Promise<StoredUser> {
+  const user = await getUser(c.var.db, c.var.auth.tenant.id, id, options);
   if (!user) throw notFound(`User "${id}" not found.`);
   return user;
 }
@@ -102,14 +102,12 @@ export const USERS_LIST: ListSource<StoredUser> = {
   endpoint: "/Users",
   sortColumns: USER_SORT_COLUMNS,
   compile: (c, filter) => userFilterSql(filter, c.var.auth.tenant.id),
-  run: async (c, query) => {
-    const result = await listUsers(c.var.db, c.var.auth.tenant.id, query);
+  run: async (c, query, options) => {
+    const result = await listUsers(c.var.db, c.var.auth.tenant.id, query, { groups: wantsUserGroups(options) });
     return { ...result, items: result.users };
   },
-  render: async (c, users: StoredUser[], options: ProjectionOptions) => {
-    const withGroups = await withUserGroups(c, users, options);
-    return users.map((u) => projectResource(render(c, withGroups(u)), USER_RESOURCE, options));
-  },
+  render: async (c, users: StoredUser[], options: ProjectionOptions) =>
+    users.map((u) => projectResource(render(c, renderUserGroups(c, u, options)), USER_RESOURCE, options)),
 };
 
 usersRoutes.get("/Users", (c) => listEndpoint(USERS_LIST, c, parseListQuery((name) => c.req.query(name))));
@@ -122,8 +120,9 @@ usersRoutes.post("/Users", async (c) => {
   projection(c);
   const write = await prepareWrite(c, await readJsonObject(c.req.raw));
   if (write.data.active === undefined) write.data.active = true;
+  // A user this request created is in no group yet (its id was unknown until now), so there is nothing to read.
   const user = await createUser(c.var.db, c.var.auth.tenant.id, write, eventOrigin(c));
-  return respondWithUser(c, user, 201, { Location: location(c, user.id) }, true);
+  return respondWithUser(c, { ...user, groups: [] }, 201, { Location: location(c, user.id) });
 });
 allowOnly(usersRoutes, "/Users", ["GET", "POST"]);
 
@@ -148,7 +147,8 @@ async function modifyUser(
     // resources serialise equally.)
     if (write.passwordHash === undefined && JSON.stringify(write.data) === JSON.stringify(current.data)) return current;
     const updated = await updateUser(c.var.db, c.var.auth.tenant.id, current, write, eventOrigin(c));
-    if (updated) return updated;
+    // A change of attributes leaves memberships alone: the groups read with `current` are the response's.
+    if (updated) return { ...updated, ...(current.groups !== undefined ? { groups: current.groups } : {}) };
     if (c.req.header("If-Match") !== undefined) {
       throw preconditionFailed("The resource changed while this request was applied; read it again and retry.");
     }
@@ -185,7 +185,7 @@ usersRoutes.patch("/Users/:id", async (c) => {
 
 usersRoutes.delete("/Users/:id", async (c) => {
   const id = c.req.param("id");
-  if (c.req.header("If-Match") !== undefined) checkIfMatch(c.req.raw, (await requireUser(c, id)).version);
+  if (c.req.header("If-Match") !== undefined) checkIfMatch(c.req.raw, (await requireUser(c, id, { groups: false })).version);
   if (!(await deleteUser(c.var.db, c.var.auth.tenant.id, id, eventOrigin(c)))) throw notFound(`User "${id}" not found.`);
   return new Response(null, { status: 204 });
 });

@@ -53,6 +53,22 @@ export interface ListQuery {
   sort: SortColumn;
   descending: boolean;
   page: { kind: "index"; startIndex: number; count: number } | { kind: "cursor"; from: Position | null; backward: boolean; count: number };
+  /** Columns read with each row of the page, in the page's own statement (see RowColumns). */
+  rowColumns?: RowColumns;
+}
+
+/**
+ * Extra result columns computed for each row the page returns, as SQL text over the row alias `row` (its
+ * columns are ListTable.columns), binding values through `statement`. Evaluated in a SELECT around the page,
+ * after its LIMIT and OFFSET, so rows a page skips to reach its start are not charged for them. This is how a
+ * User page reads each user's group ids without a second round trip after the page.
+ */
+export type RowColumns = (statement: Statement, row: string) => string;
+
+/** `text` (a page's SELECT) with `rowColumns` added to each of its rows. */
+function withRowColumns(statement: Statement, text: string, rowColumns: RowColumns | undefined): string {
+  if (rowColumns === undefined) return text;
+  return `SELECT page.*, ${rowColumns(statement, "page")} FROM (${text}) AS page`;
 }
 
 export type RawRow = Record<string, unknown> & { seq: number; sort_key: string | number | null };
@@ -94,13 +110,13 @@ export async function runList(db: Db, table: ListTable, tenantId: number, query:
   // In creation order the tree costs about as much as skipping one block, so "near" is that block.
   const creationOrder = filter === null && query.sort.column === "seq";
   const near = startIndex - 1 <= (creationOrder ? FANOUT : MAX_SKIP);
-  const early = near ? scope.walk(db, query.sort, query.descending, null, count, startIndex - 1) : Promise.resolve(null);
+  const early = near ? scope.walk(db, query.sort, query.descending, null, count, startIndex - 1, query.rowColumns) : Promise.resolve(null);
   const [known, earlyRows] = await Promise.all([totals, early]);
   const last = Math.min(known.total, startIndex + count - 1);
   let rows: RawRow[];
   if (earlyRows !== null) rows = earlyRows;
   else if (last < startIndex) rows = [];
-  else if (creationOrder) rows = await treePage(db, scope, query.descending, known, startIndex, last);
+  else if (creationOrder) rows = await treePage(db, scope, query.descending, known, startIndex, last, query.rowColumns);
   else rows = await endPage(db, scope, query, known.total, startIndex, last);
   return { total: known.total, rows, after: last < known.total, before: startIndex > 1 };
 }
@@ -172,28 +188,46 @@ class Scope {
     return { total: row?.n ?? 0, next: 0 };
   }
 
-  async walk(db: Db, sort: SortColumn, descending: boolean, after: Position | null, limit: number, offset = 0): Promise<RawRow[]> {
+  async walk(
+    db: Db,
+    sort: SortColumn,
+    descending: boolean,
+    after: Position | null,
+    limit: number,
+    offset = 0,
+    rowColumns?: RowColumns,
+  ): Promise<RawRow[]> {
     const statement = new Statement();
     const where = this.where(statement);
     // Past the cap the LIMIT is 0 and SQLite reads nothing (measured: 1 row); the totals then refuse the request.
     const guard = this.capped ? this.withinCap(statement) : null;
-    const text = walkSql(statement, { table: this.table.name, columns: this.table.columns, where, sort, descending, after, limit, offset, guard });
+    const walk = walkSql(statement, { table: this.table.name, columns: this.table.columns, where, sort, descending, after, limit, offset, guard });
+    const text = withRowColumns(statement, walk, rowColumns);
     const result = await db.$client.prepare(text).bind(...statement.params).all<RawRow>();
     return result.results;
   }
 }
 
 /** Positions first..last of the unfiltered list in creation order (reversed when descending). */
-async function treePage(db: Db, scope: Scope, descending: boolean, totals: Totals, first: number, last: number): Promise<RawRow[]> {
+async function treePage(
+  db: Db,
+  scope: Scope,
+  descending: boolean,
+  totals: Totals,
+  first: number,
+  last: number,
+  rowColumns: RowColumns | undefined,
+): Promise<RawRow[]> {
   // Descending position p is ascending position total - p + 1.
   const from = descending ? totals.total - last + 1 : first;
   const to = descending ? totals.total - first + 1 : last;
   const at = await locatePosition(db, scope.tenantId, scope.table.tree, from, totals.next);
   const statement = new Statement();
-  const text =
+  const page =
     `SELECT ${scope.table.columns}, seq AS sort_key FROM ${scope.table.name} ` +
     `WHERE tenant_id = ${statement.bind(scope.tenantId)} AND ordinal >= ${statement.bind(at.from)} ` +
     `ORDER BY ordinal LIMIT ${statement.bind(to - from + 1)} OFFSET ${statement.bind(at.skip)}`;
+  const text = withRowColumns(statement, page, rowColumns);
   const rows = (await db.$client.prepare(text).bind(...statement.params).all<RawRow>()).results;
   return descending ? rows.reverse() : rows;
 }
@@ -209,8 +243,8 @@ async function endPage(db: Db, scope: Scope, query: ListQuery, total: number, fi
         `index paging reaches at most ${MAX_SKIP} results from either end. Page with cursor=, which costs the same at any depth (RFC 9865).`,
     );
   }
-  if (fromStart <= fromEnd) return scope.walk(db, query.sort, query.descending, null, last - first + 1, fromStart);
-  return (await scope.walk(db, query.sort, !query.descending, null, last - first + 1, fromEnd)).reverse();
+  if (fromStart <= fromEnd) return scope.walk(db, query.sort, query.descending, null, last - first + 1, fromStart, query.rowColumns);
+  return (await scope.walk(db, query.sort, !query.descending, null, last - first + 1, fromEnd, query.rowColumns)).reverse();
 }
 
 /** A keyset page from `from` (exclusive) forwards or backwards, and whether rows lie beyond either edge. */
@@ -222,7 +256,9 @@ async function cursorPage(
 ): Promise<Omit<ListResult, "total">> {
   // The walk's own direction: backwards through an ascending list is a descending walk.
   const descending = page.backward !== query.descending;
-  const rows = scope.walk(db, query.sort, descending, page.from, page.count + 1);
+  // The row beyond the page (count + 1) is read only to tell whether more follow; it gets the row columns
+  // too (one index seek for a user's groups), which costs less than a second statement would.
+  const rows = scope.walk(db, query.sort, descending, page.from, page.count + 1, 0, query.rowColumns);
   // Rows on the other side of the cursor's position, its own row included (a probe of one row).
   const behind = page.from === null ? Promise.resolve([]) : scope.walk(db, query.sort, !descending, inclusive(page.from, descending), 1);
   const [found, other] = await Promise.all([rows, behind]);

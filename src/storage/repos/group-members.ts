@@ -11,6 +11,7 @@ import { memberEvents } from "./events.ts";
 import type { MemberDelta, MemberType } from "../../scim/patch/group-delta.ts";
 import { groupMembers, groups, users, writeGuard } from "../schema.ts";
 import { Statement } from "../d1/statement.ts";
+import type { RowColumns } from "../listing/plan.ts";
 
 /** A delta whose added members have been checked to exist, each with its type. */
 export interface ResolvedDelta {
@@ -269,47 +270,76 @@ async function queryByIds<T>(db: Db, tenantId: number, ids: string[], query: (te
   return (await db.$client.batch<T>(statements)).flatMap((result) => result.results);
 }
 
+/** A group a user is a direct member of, as the User `groups` attribute lists it. */
+export interface UserGroup {
+  groupId: string;
+  displayName: string;
+}
+
+/** Groups in the order a User response lists them: by name (case-folded), then id. */
+function byName(groups: { groupId: string; displayName: string; key: string }[]): UserGroup[] {
+  groups.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+  return groups.map(({ groupId, displayName }) => ({ groupId, displayName }));
+}
+
 /**
- * Direct groups of the given users (the User `groups` attribute), ordered by group name. Two round trips,
- * priced for D1: each user's memberships from one seek of the covering member index, then each distinct
- * group's name once, not once per member.
+ * A result column with one user's direct groups, names included, for a statement that reads that user's row:
+ * `user` is the SQL name of its users row. One seek of the covering member index, then one group row per
+ * membership; for one user every membership is a distinct group, so this reads what reading the ids and then
+ * the distinct names would, in the same statement as the user instead of two more round trips.
+ * Read it with parseUserGroups.
  */
-export async function loadUserGroups(
+export function userGroupsColumn(tenantId: number, user: SQL): SQL {
+  return sql`(SELECT json_group_array(json_array(g.id, g.display_name, g.display_name_key))
+    FROM ${groupMembers} AS gm JOIN ${groups} AS g ON g.tenant_id = gm.tenant_id AND g.id = gm.group_id
+    WHERE gm.tenant_id = ${tenantId} AND gm.member_id = ${user}.id)`;
+}
+
+export function parseUserGroups(text: string): UserGroup[] {
+  const rows = JSON.parse(text) as [string, string, string][];
+  return byName(rows.map(([groupId, displayName, key]) => ({ groupId, displayName, key })));
+}
+
+/**
+ * The group ids of each user on a page, as a column of the page's own statement (RowColumns): one seek of
+ * the covering member index per user. The tenant's group count is read once per statement, so a tenant
+ * without groups skips the seeks. NULL when there is no group; names come from loadGroupNames, once per
+ * distinct group on the page rather than once per member.
+ */
+export function userGroupIdsColumn(tenantId: number): RowColumns {
+  return (statement, row) => {
+    const tenant = statement.bind(tenantId);
+    return `CASE WHEN (SELECT group_count FROM tenants WHERE id = ${tenant}) > 0 THEN
+        (SELECT json_group_array(gm.group_id) FROM group_members AS gm WHERE gm.tenant_id = ${tenant} AND gm.member_id = ${row}.id)
+      END AS group_ids`;
+  };
+}
+
+/**
+ * Direct groups of the users on a page from their `group_ids` column (userGroupIdsColumn), by user id:
+ * each distinct group's name read once, in one round trip, none when no user is in a group.
+ */
+export async function pageUserGroups(
   db: Db,
   tenantId: number,
-  userIds: string[],
-): Promise<Map<string, { groupId: string; displayName: string }[]>> {
-  const out = new Map<string, { groupId: string; displayName: string }[]>();
-  if (userIds.length === 0) return out;
-  // Each user's group ids from one seek of the covering member index; the tenant's group count is read once
-  // per statement, so a tenant without groups skips the seeks.
-  const rows = await queryByIds<{ user_id: string; group_ids: string }>(db, tenantId, [...new Set(userIds)], (tenant, ids) =>
-    `SELECT v.column1 AS user_id,
-        (SELECT json_group_array(gm.group_id) FROM group_members AS gm WHERE gm.tenant_id = ${tenant} AND gm.member_id = v.column1) AS group_ids
-      FROM (VALUES ${ids}) AS v
-      WHERE EXISTS (SELECT 1 FROM tenants WHERE id = ${tenant} AND group_count > 0)`,
-  );
-  const memberships = rows.flatMap((row) => (JSON.parse(row.group_ids) as string[]).map((groupId) => ({ userId: row.user_id, groupId })));
-  if (memberships.length === 0) return out;
-
-  const groupIds = [...new Set(memberships.map((m) => m.groupId))];
+  rows: { id: string; groupIds: string | null }[],
+): Promise<Map<string, UserGroup[]>> {
+  const memberships = rows.map((row) => ({ userId: row.id, groupIds: row.groupIds === null ? [] : (JSON.parse(row.groupIds) as string[]) }));
+  const groupIds = [...new Set(memberships.flatMap((m) => m.groupIds))];
+  const out = new Map<string, UserGroup[]>();
+  for (const { userId } of memberships) out.set(userId, []);
+  if (groupIds.length === 0) return out;
   const found = await queryByIds<{ id: string; display_name: string; display_name_key: string }>(db, tenantId, groupIds, (tenant, ids) =>
     `SELECT g.id, g.display_name, g.display_name_key FROM (VALUES ${ids}) AS v JOIN groups AS g ON g.tenant_id = ${tenant} AND g.id = v.column1`,
   );
   const names = new Map(found.map((g) => [g.id, { displayName: g.display_name, key: g.display_name_key }]));
-
-  for (const { userId, groupId } of memberships) {
-    const group = names.get(groupId);
-    if (!group) continue;
-    let list = out.get(userId);
-    if (!list) out.set(userId, (list = []));
-    list.push({ groupId, displayName: group.displayName });
+  for (const { userId, groupIds: ids } of memberships) {
+    // A group deleted between the page and this read is left out, as it would be had it gone before.
+    const listed = ids.flatMap((groupId) => {
+      const name = names.get(groupId);
+      return name === undefined ? [] : [{ groupId, ...name }];
+    });
+    out.set(userId, byName(listed));
   }
-  const order = (a: { groupId: string }, b: { groupId: string }) => {
-    const ka = names.get(a.groupId)!.key;
-    const kb = names.get(b.groupId)!.key;
-    return ka < kb ? -1 : ka > kb ? 1 : a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0;
-  };
-  for (const list of out.values()) list.sort(order);
   return out;
 }

@@ -9,7 +9,7 @@ import { renderResource } from "../../scim/meta.ts";
 import type { Db } from "../d1/db.ts";
 import { isUniqueViolation } from "../d1/errors.ts";
 import { bumpEventCounter, insertEvent } from "./events.ts";
-import { groupsOf, removeFromAllGroups } from "./group-members.ts";
+import { groupsOf, pageUserGroups, parseUserGroups, removeFromAllGroups, userGroupIdsColumn, userGroupsColumn, type UserGroup } from "./group-members.ts";
 import { guardedBatch, requirePreviousChange } from "../d1/guard.ts";
 import type { SortColumn } from "../listing/keyset.ts";
 import { runList, storedFromRaw, type ListQuery, type ListTable } from "../listing/plan.ts";
@@ -25,6 +25,14 @@ export interface StoredUser {
   version: number;
   /** The resource as stored: schemas and attributes, without id, meta or password. */
   data: Record<string, unknown>;
+  /** Direct groups, when the read asked for them (the User `groups` attribute); undefined when not read. */
+  groups?: UserGroup[];
+}
+
+/** What a read of users includes beside the rows. */
+export interface UserReadOptions {
+  /** Each user's direct groups (the readOnly `groups` attribute), read with the user, not after it. */
+  groups: boolean;
 }
 
 export interface UserWrite {
@@ -134,13 +142,18 @@ export async function createUser(db: Db, tenantId: number, write: UserWrite, ori
   return { seq, ...created };
 }
 
-export async function getUser(db: Db, tenantId: number, id: string): Promise<StoredUser | null> {
-  const row = await db
-    .select(storedColumns)
-    .from(users)
-    .where(and(eq(users.tenantId, tenantId), eq(users.id, id)))
-    .get();
-  return row ? toStored(row) : null;
+/** One user by id; with `groups`, its direct groups come in the same statement (one round trip). */
+export async function getUser(db: Db, tenantId: number, id: string, options: UserReadOptions = { groups: false }): Promise<StoredUser | null> {
+  const where = and(eq(users.tenantId, tenantId), eq(users.id, id));
+  if (!options.groups) {
+    const row = await db.select(storedColumns).from(users).where(where).get();
+    return row ? toStored(row) : null;
+  }
+  const groupsColumn = sql<string>`${userGroupsColumn(tenantId, sql`${users}`)}`.as("user_groups");
+  const row = await db.select({ ...storedColumns, groups: groupsColumn }).from(users).where(where).get();
+  if (!row) return null;
+  const { groups, ...stored } = row;
+  return { ...toStored(stored), groups: parseUserGroups(groups) };
 }
 
 /**
@@ -236,10 +249,21 @@ const USERS_TABLE: ListTable = {
   indexedAttributes: USER_INDEXED_ATTRIBUTES,
 };
 
-/** One page of users; `rows` keep each user's place in the order (for cursors). */
-export async function listUsers(db: Db, tenantId: number, query: ListQuery) {
-  const result = await runList(db, USERS_TABLE, tenantId, query);
-  return { ...result, users: result.rows.map((row): StoredUser => storedFromRaw(row)) };
+/**
+ * One page of users; `rows` keep each user's place in the order (for cursors). With `groups`, each user's
+ * group ids are read by the page's own statement and the names of the distinct groups after it: two round
+ * trips in all (the page and the tenant's count travel together), or one when no user is in a group.
+ */
+export async function listUsers(db: Db, tenantId: number, query: ListQuery, options: UserReadOptions = { groups: false }) {
+  const result = await runList(db, USERS_TABLE, tenantId, options.groups ? { ...query, rowColumns: userGroupIdsColumn(tenantId) } : query);
+  const stored = result.rows.map((row): StoredUser => storedFromRaw(row));
+  if (!options.groups) return { ...result, users: stored };
+  const memberships = await pageUserGroups(
+    db,
+    tenantId,
+    result.rows.map((row) => ({ id: String(row.id), groupIds: row.group_ids === null || row.group_ids === undefined ? null : String(row.group_ids) })),
+  );
+  return { ...result, users: stored.map((user) => ({ ...user, groups: memberships.get(user.id) ?? [] })) };
 }
 
 /** What a password check needs of a user, found by id or by userName (case-insensitively); null when none. */
