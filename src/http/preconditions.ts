@@ -13,3 +13,6 @@ export function notModified(request: Request, version: number): boolean {
   const ifNoneMatch = request.headers.get("If-None-Match");
   return ifNoneMatch !== null && etagMatches(ifNoneMatch, version);
 }
+
+/** If-Match named the version read, but another write changed the resource before this one landed. */
+export const changedMeanwhile = () => new ScimError(412, "The resource changed while this request was applied; read it again and retry.");

@@ -5,7 +5,7 @@ import { Hono, type Context } from "hono";
 import { readJsonObject } from "../http/body.ts";
 import type { AppEnv } from "../http/context.ts";
 import { allowOnly } from "../http/methods.ts";
-import { checkIfMatch, notModified } from "../http/preconditions.ts";
+import { changedMeanwhile, checkIfMatch, notModified } from "../http/preconditions.ts";
 import { scimJson } from "../http/respond.ts";
 import { tenantBaseUrl } from "../http/urls.ts";
 import { ScimError, badRequest, notFound } from "../scim/errors.ts";
@@ -185,8 +185,10 @@ groupsRoutes.patch("/Groups/:id", async (c) => {
 
 groupsRoutes.delete("/Groups/:id", async (c) => {
   const id = c.req.param("id");
-  if (c.req.header("If-Match") !== undefined) checkIfMatch(c.req.raw, (await requireGroup(c, id)).version);
-  if (!(await deleteGroup(c.var.db, c.var.auth.tenant.id, id))) throw notFound(`Group "${id}" not found.`);
+  const guardVersion = c.req.header("If-Match") !== undefined;
+  const outcome = await deleteGroup(c.var.db, c.var.auth.tenant.id, id, { check: (version) => checkIfMatch(c.req.raw, version), guardVersion });
+  if (outcome === "missing") throw notFound(`Group "${id}" not found.`);
+  if (outcome === "changed") throw changedMeanwhile();
   return new Response(null, { status: 204 });
 });
 allowOnly(groupsRoutes, "/Groups/:id", ["GET", "PUT", "PATCH", "DELETE"]);

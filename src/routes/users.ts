@@ -3,7 +3,7 @@ import { Hono, type Context } from "hono";
 import { readJsonObject } from "../http/body.ts";
 import type { AppEnv } from "../http/context.ts";
 import { allowOnly } from "../http/methods.ts";
-import { checkIfMatch, notModified } from "../http/preconditions.ts";
+import { changedMeanwhile, checkIfMatch, notModified } from "../http/preconditions.ts";
 import { scimJson } from "../http/respond.ts";
 import { tenantBaseUrl } from "../http/urls.ts";
 import { ScimError, notFound } from "../scim/errors.ts";
@@ -148,9 +148,7 @@ async function modifyUser(
     if (write.passwordHash === undefined && JSON.stringify(write.data) === JSON.stringify(current.data)) return current;
     const updated = await updateUser(c.var.db, c.var.auth.tenant.id, current, write);
     if (updated) return updated;
-    if (c.req.header("If-Match") !== undefined) {
-      throw new ScimError(412, "The resource changed while this request was applied; read it again and retry.");
-    }
+    if (c.req.header("If-Match") !== undefined) throw changedMeanwhile();
     if (attempt >= WRITE_ATTEMPTS) throw new ScimError(409, "The resource is being changed concurrently; retry the request.");
   }
 }
@@ -184,8 +182,10 @@ usersRoutes.patch("/Users/:id", async (c) => {
 
 usersRoutes.delete("/Users/:id", async (c) => {
   const id = c.req.param("id");
-  if (c.req.header("If-Match") !== undefined) checkIfMatch(c.req.raw, (await requireUser(c, id)).version);
-  if (!(await deleteUser(c.var.db, c.var.auth.tenant.id, id))) throw notFound(`User "${id}" not found.`);
+  const guardVersion = c.req.header("If-Match") !== undefined;
+  const outcome = await deleteUser(c.var.db, c.var.auth.tenant.id, id, { check: (version) => checkIfMatch(c.req.raw, version), guardVersion });
+  if (outcome === "missing") throw notFound(`User "${id}" not found.`);
+  if (outcome === "changed") throw changedMeanwhile();
   return new Response(null, { status: 204 });
 });
 allowOnly(usersRoutes, "/Users/:id", ["GET", "PUT", "PATCH", "DELETE"]);

@@ -171,17 +171,26 @@ export async function updateGroup(db: Db, tenantId: number, current: StoredGroup
 }
 
 /** Deletes a group, its member rows, and its membership in other groups. False when there was no such group. */
-export async function deleteGroup(db: Db, tenantId: number, id: string): Promise<boolean> {
+/** Like deleteUser (storage/users.ts): `check` sees the version, `guardVersion` puts it into the delete. */
+export async function deleteGroup(
+  db: Db,
+  tenantId: number,
+  id: string,
+  options: { check?: (version: number) => void; guardVersion?: boolean } = {},
+): Promise<"deleted" | "missing" | "changed"> {
   const current = await getGroup(db, tenantId, id);
-  if (!current) return false;
+  if (!current) return "missing";
+  options.check?.(current.version);
+  const row = and(eq(groups.tenantId, tenantId), eq(groups.seq, current.seq), options.guardVersion ? eq(groups.version, current.version) : undefined);
   const deleted = await guardedBatch(db, [
-    db.delete(groups).where(and(eq(groups.tenantId, tenantId), eq(groups.seq, current.seq))),
+    db.delete(groups).where(row),
     requirePreviousChange(db),
     db.update(tenants).set({ groupCount: sql`${tenants.groupCount} - 1` }).where(eq(tenants.id, tenantId)),
     db.delete(groupMembers).where(and(eq(groupMembers.tenantId, tenantId), eq(groupMembers.groupId, id))),
     ...removeFromAllGroups(db, tenantId, id, new Date().toISOString()),
   ]);
-  return deleted !== null;
+  if (deleted !== null) return "deleted";
+  return options.guardVersion ? "changed" : "missing";
 }
 
 /** sortBy attribute (canonical) → indexed column; nullable columns sort their missing values last. */

@@ -160,18 +160,31 @@ export async function updateUser(db: Db, tenantId: number, current: StoredUser, 
   return { seq: current.seq, id: current.id, createdAt: current.createdAt, updatedAt: now, version, data: write.data };
 }
 
-/** Deletes a user, its emails and its group memberships. Returns false when there was no such user. */
-export async function deleteUser(db: Db, tenantId: number, id: string): Promise<boolean> {
+/**
+ * Deletes a user, its emails and its group memberships. `check` sees the version found (If-Match throws from
+ * it); with `guardVersion` the delete statement itself requires that version, so a write landing between the
+ * check and the delete makes the delete change nothing rather than remove a version nobody checked.
+ * Returns "missing" when there was no such user, "changed" when the version guard stopped the delete.
+ */
+export async function deleteUser(
+  db: Db,
+  tenantId: number,
+  id: string,
+  options: { check?: (version: number) => void; guardVersion?: boolean } = {},
+): Promise<"deleted" | "missing" | "changed"> {
   const current = await getUser(db, tenantId, id);
-  if (!current) return false;
+  if (!current) return "missing";
+  options.check?.(current.version);
+  const row = and(eq(users.tenantId, tenantId), eq(users.seq, current.seq), options.guardVersion ? eq(users.version, current.version) : undefined);
   const deleted = await guardedBatch(db, [
-    db.delete(users).where(and(eq(users.tenantId, tenantId), eq(users.seq, current.seq))),
+    db.delete(users).where(row),
     requirePreviousChange(db),
     db.delete(userEmails).where(and(eq(userEmails.tenantId, tenantId), eq(userEmails.userSeq, current.seq))),
     db.update(tenants).set({ userCount: sql`${tenants.userCount} - 1` }).where(eq(tenants.id, tenantId)),
     ...removeFromAllGroups(db, tenantId, id, new Date().toISOString()),
   ]);
-  return deleted !== null;
+  if (deleted !== null) return "deleted";
+  return options.guardVersion ? "changed" : "missing";
 }
 
 /** sortBy attribute (canonical) → indexed column; nullable columns sort their missing values last. */
