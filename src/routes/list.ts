@@ -23,7 +23,7 @@ export interface ListSource<Item> {
   resource: ResourceSchemas;
   endpoint: string;
   sortColumns: Record<string, SortColumn>;
-  compile(c: Ctx, filter: ResolvedFilter): { where: SQL; indexed: boolean };
+  compile(c: Ctx, filter: ResolvedFilter): { where: SQL; indexed: boolean; candidates?: SQL[] };
   run(c: Ctx, query: ListQuery): Promise<ListResult & { items: Item[] }>;
   render(c: Ctx, items: Item[], options: ProjectionOptions): Promise<Record<string, unknown>[]>;
 }
@@ -72,7 +72,7 @@ export async function runPlan<Item>(
   page: ListQuery["page"],
 ): Promise<ListResult & { items: Item[] }> {
   if (plan.filter === false) return { ...EMPTY, items: [] };
-  return source.run(c, { filter: plan.filter, sort: plan.sort, descending: plan.descending, page });
+  return source.run(c, { filter: plan.filter, sort: plan.sort, descending: plan.descending, page, scanCap: c.var.config.unindexedScanCap });
 }
 
 /** GET /<Resource> and POST /<Resource>/.search. */
