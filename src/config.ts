@@ -5,6 +5,7 @@
 // .dev.vars / README, and its binding in src/env.ts.
 import { z } from "zod";
 import type { Env } from "./env.ts";
+import { UNINDEXED_SCAN_CAP } from "./storage/listing/plan.ts";
 
 /** Secrets are random strings of at least this many characters (`openssl rand -base64 32` gives 44). */
 export const MIN_SECRET_LENGTH = 32;
@@ -23,6 +24,13 @@ const configSchema = z.object({
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" }),
   REGION: z.string().min(1),
   KEY_CACHE_SECONDS: seconds.default(60),
+  // Tests lower it to exercise the cap with a few rows; it can never be raised above the product limit.
+  UNINDEXED_SCAN_CAP: z
+    .string()
+    .regex(/^\d{1,6}$/, "must be a whole number")
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= UNINDEXED_SCAN_CAP, `must be between 1 and ${UNINDEXED_SCAN_CAP}`)
+    .default(UNINDEXED_SCAN_CAP),
   EXPOSE_D1_COST: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   CURSOR_SECRET: secret("keys and encrypts paging cursors"),
   PASSWORD_PEPPER: secret("peppers user password hashes"),
@@ -33,6 +41,8 @@ export interface Config {
   region: string;
   /** How long a warm isolate trusts a key record or tenant before re-reading it; 0 disables the cache. */
   keyCacheSeconds: number;
+  /** Most rows a filter may make one list request scan (src/storage/list-plan.ts). */
+  unindexedScanCap: number;
   /** Responses carry Server-Timing with the request's D1 rows read/written (local and tests only). */
   exposeD1Cost: boolean;
   cursorSecret: string;
@@ -54,6 +64,7 @@ export function parseConfig(env: Partial<Record<keyof Env, unknown>>): Config {
     publicBaseUrl: v.PUBLIC_BASE_URL,
     region: v.REGION,
     keyCacheSeconds: v.KEY_CACHE_SECONDS,
+    unindexedScanCap: v.UNINDEXED_SCAN_CAP,
     exposeD1Cost: v.EXPOSE_D1_COST,
     cursorSecret: v.CURSOR_SECRET,
     passwordPepper: v.PASSWORD_PEPPER,

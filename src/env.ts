@@ -7,6 +7,8 @@ export interface Env {
   REGION: string;
   /** How long a warm isolate trusts a key record before re-reading KV; "0" disables the cache. */
   KEY_CACHE_SECONDS?: string;
+  /** Tests only: a lower cap on the rows a filter may scan (default and maximum: UNINDEXED_SCAN_CAP). */
+  UNINDEXED_SCAN_CAP?: string;
   /** "true": every response carries Server-Timing with the request's D1 rows read/written (local and tests). */
   EXPOSE_D1_COST?: string;
   /** Secret (wrangler secret put; .dev.vars locally): the key that signs and encrypts paging cursors. */

@@ -9,7 +9,7 @@ import { allowOnly } from "../http/methods.ts";
 import { checkIfMatch, notModified } from "../http/preconditions.ts";
 import { scimJson } from "../http/respond.ts";
 import { tenantBaseUrl } from "../http/urls.ts";
-import { badRequest, notFound, preconditionFailed, concurrentChange } from "../scim/errors.ts";
+import { badRequest, changedDuringWrite, concurrentChange, notFound } from "../scim/errors.ts";
 import { parseListQuery } from "../scim/list-query.ts";
 import { etag, renderResource } from "../scim/meta.ts";
 import { applyPatch, parsePatchRequest } from "../scim/patch/index.ts";
@@ -146,7 +146,7 @@ async function modifyGroup(c: Ctx, id: string, change: (current: StoredGroup) =>
     const pinned = c.req.header("If-Match") !== undefined;
     const updated = await updateGroup(c.var.db, c.var.auth.tenant.id, current, { ...(await change(current)), pinned }, eventOrigin(c));
     if (updated) return updated;
-    if (pinned) throw preconditionFailed("The resource changed while this request was applied; read it again and retry.");
+    if (pinned) throw changedDuringWrite();
     if (attempt >= WRITE_ATTEMPTS) throw concurrentChange();
   }
 }
@@ -186,8 +186,12 @@ groupsRoutes.patch("/Groups/:id", async (c) => {
 
 groupsRoutes.delete("/Groups/:id", async (c) => {
   const id = c.req.param("id");
-  if (c.req.header("If-Match") !== undefined) checkIfMatch(c.req.raw, (await requireGroup(c, id)).version);
-  if (!(await deleteGroup(c.var.db, c.var.auth.tenant.id, id, eventOrigin(c)))) throw notFound(`Group "${id}" not found.`);
+  const outcome = await deleteGroup(c.var.db, c.var.auth.tenant.id, id, eventOrigin(c), {
+    check: (version) => checkIfMatch(c.req.raw, version),
+    pinned: c.req.header("If-Match") !== undefined,
+  });
+  if (outcome === "missing") throw notFound(`Group "${id}" not found.`);
+  if (outcome === "changed") throw changedDuringWrite();
   return new Response(null, { status: 204 });
 });
 allowOnly(groupsRoutes, "/Groups/:id", ["GET", "PUT", "PATCH", "DELETE"]);

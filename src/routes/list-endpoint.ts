@@ -23,7 +23,7 @@ export interface ListSource<Item> {
   resource: ResourceSchemas;
   endpoint: string;
   sortColumns: Record<string, SortColumn>;
-  compile(c: Ctx, filter: ResolvedFilter): { where: SQL; indexed: boolean };
+  compile(c: Ctx, filter: ResolvedFilter): { where: SQL; indexed: boolean; candidates?: SQL[] };
   /** One page; `options` (the response's projection) says what to read beside the rows, e.g. a user's groups. */
   run(c: Ctx, query: ListQuery, options: ProjectionOptions): Promise<ListResult & { items: Item[] }>;
   render(c: Ctx, items: Item[], options: ProjectionOptions): Promise<Record<string, unknown>[]>;
@@ -74,7 +74,7 @@ export async function runPlan<Item>(
   options: ProjectionOptions,
 ): Promise<ListResult & { items: Item[] }> {
   if (plan.filter === false) return { ...EMPTY, items: [] };
-  return source.run(c, { filter: plan.filter, sort: plan.sort, descending: plan.descending, page }, options);
+  return source.run(c, { filter: plan.filter, sort: plan.sort, descending: plan.descending, page, scanCap: c.var.config.unindexedScanCap }, options);
 }
 
 /** GET /<Resource> and POST /<Resource>/.search. */

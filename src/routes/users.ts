@@ -7,7 +7,7 @@ import { allowOnly } from "../http/methods.ts";
 import { checkIfMatch, notModified } from "../http/preconditions.ts";
 import { scimJson } from "../http/respond.ts";
 import { tenantBaseUrl } from "../http/urls.ts";
-import { notFound, preconditionFailed, concurrentChange, badRequest } from "../scim/errors.ts";
+import { badRequest, changedDuringWrite, concurrentChange, notFound } from "../scim/errors.ts";
 import { parseListQuery } from "../scim/list-query.ts";
 import { etag, renderResource } from "../scim/meta.ts";
 import { hashPassword } from "../scim/password.ts";
@@ -150,7 +150,7 @@ async function modifyUser(
     // A change of attributes leaves memberships alone: the groups read with `current` are the response's.
     if (updated) return { ...updated, ...(current.groups !== undefined ? { groups: current.groups } : {}) };
     if (c.req.header("If-Match") !== undefined) {
-      throw preconditionFailed("The resource changed while this request was applied; read it again and retry.");
+      throw changedDuringWrite();
     }
     if (attempt >= WRITE_ATTEMPTS) throw concurrentChange();
   }
@@ -185,8 +185,12 @@ usersRoutes.patch("/Users/:id", async (c) => {
 
 usersRoutes.delete("/Users/:id", async (c) => {
   const id = c.req.param("id");
-  if (c.req.header("If-Match") !== undefined) checkIfMatch(c.req.raw, (await requireUser(c, id, { groups: false })).version);
-  if (!(await deleteUser(c.var.db, c.var.auth.tenant.id, id, eventOrigin(c)))) throw notFound(`User "${id}" not found.`);
+  const outcome = await deleteUser(c.var.db, c.var.auth.tenant.id, id, eventOrigin(c), {
+    check: (version) => checkIfMatch(c.req.raw, version),
+    pinned: c.req.header("If-Match") !== undefined,
+  });
+  if (outcome === "missing") throw notFound(`User "${id}" not found.`);
+  if (outcome === "changed") throw changedDuringWrite();
   return new Response(null, { status: 204 });
 });
 allowOnly(usersRoutes, "/Users/:id", ["GET", "PUT", "PATCH", "DELETE"]);

@@ -63,6 +63,9 @@ export const concurrentChange = () => new ScimError({ status: 409, detail: "The 
 export const gone = (scimType: ScimType, detail: string) => new ScimError({ status: 410, detail, scimType });
 export const preconditionFailed = (detail = "The resource has changed since the version named in If-Match; read it again and retry.") =>
   new ScimError({ status: 412, detail });
+/** If-Match named the version read, but another write changed the resource before this one landed. */
+export const changedDuringWrite = () =>
+  preconditionFailed("The resource changed while this request was applied; read it again and retry.");
 export const payloadTooLarge = (detail: string) => new ScimError({ status: 413, detail });
 export const unsupportedMediaType = (detail: string) => new ScimError({ status: 415, detail });
 /** Retry-After is an integer number of seconds, the only form Okta honours. */

@@ -35,6 +35,7 @@ describe("parseConfig", () => {
       publicBaseUrl: "https://scim.example.com",
       region: "com",
       keyCacheSeconds: 60,
+      unindexedScanCap: 50_000,
       exposeD1Cost: false,
       cursorSecret: "c".repeat(43),
       passwordPepper: "p".repeat(43),

@@ -255,6 +255,48 @@ export function usesIndex(filter: ResolvedFilter, target: FilterTarget): boolean
   }
 }
 
+/**
+ * The part of a filter its indexes answer: a filter every row matching `filter` also matches, built only from
+ * index lookups (null when there is none), and whether it is exactly `filter`. When it is not exact, answering
+ * the filter reads every row the narrowed filter selects and tests the rest on each, so what a request reads
+ * is bounded by how many rows the narrowed filter selects, not by the matches: `active eq true and title co
+ * "x"` reads every active user.
+ */
+export function narrowingFilter(filter: ResolvedFilter, target: FilterTarget): { narrowed: ResolvedFilter | null; exact: boolean } {
+  switch (filter.kind) {
+    case "and": {
+      const left = narrowingFilter(filter.left, target);
+      const right = narrowingFilter(filter.right, target);
+      const exact = left.exact && right.exact;
+      if (left.narrowed && right.narrowed) return { narrowed: { ...filter, left: left.narrowed, right: right.narrowed }, exact };
+      return { narrowed: left.narrowed ?? right.narrowed, exact };
+    }
+    case "or": {
+      if (!usesIndex(filter, target)) return { narrowed: null, exact: false };
+      const branches = disjuncts(filter).map((branch) => narrowingFilter(branch, target));
+      const narrowed = branches.map((b) => b.narrowed).filter((b): b is ResolvedFilter => b !== null);
+      if (narrowed.length !== branches.length) return { narrowed: null, exact: false };
+      const joined = narrowed.reduce((left, right) => ({ kind: "or", left, right }) as ResolvedFilter);
+      return { narrowed: joined, exact: branches.every((b) => b.exact) };
+    }
+    default:
+      return usesIndex(filter, target) ? { narrowed: filter, exact: true } : { narrowed: null, exact: false };
+  }
+}
+
+/**
+ * The compiled filter, whether an index narrows it, and (when the index narrows it only in part) the SQL
+ * condition of the narrowed filter, whose matches bound what answering it reads (list-plan.ts caps them).
+ */
+export function compileListFilter(filter: ResolvedFilter, target: FilterTarget): { where: SQL; indexed: boolean; candidates?: SQL[] } {
+  const { narrowed, exact } = narrowingFilter(filter, target);
+  const where = compileFilter(filter, target);
+  if (narrowed === null) return { where, indexed: false };
+  // An `or` is counted branch by branch: each count stops at the cap, where one count of the union would
+  // first read every branch's rows.
+  return exact ? { where, indexed: true } : { where, indexed: true, candidates: disjuncts(narrowed).map((branch) => compileFilter(branch, target)) };
+}
+
 /** NOT of a condition that may be NULL (absent): absent is false, so its negation is true. */
 function not(condition: SQL): SQL {
   return sql`(NOT IFNULL(${condition}, 0))`;

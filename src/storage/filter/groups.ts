@@ -2,14 +2,14 @@
 // are never in the resource JSON, so every members path must map here or the filter would match nothing).
 import { sql, type SQL } from "drizzle-orm";
 import type { ResolvedFilter } from "../../scim/filter/resolve.ts";
-import { compileFilter, unionOf, usesIndex, type FilterTarget } from "./compile.ts";
+import { compileListFilter, unionOf, type FilterTarget } from "./compile.ts";
 import { groupMembers, groups, users } from "../schema.ts";
 
 /** Attributes a /Groups filter can narrow by through an index (for error details). */
 export const GROUP_INDEXED_ATTRIBUTES = "id, displayName, externalId, members.value, meta.created, meta.lastModified";
 
 /** `baseUrl` is the tenant's SCIM base URL, from which meta.location and members.$ref are built. */
-export function groupFilterSql(filter: ResolvedFilter, tenantId: number, baseUrl: string): { where: SQL; indexed: boolean } {
+export function groupFilterSql(filter: ResolvedFilter, tenantId: number, baseUrl: string): { where: SQL; indexed: boolean; candidates?: SQL[] } {
   const member = sql`"filter_member"`;
   const memberUser = sql`"filter_member_user"`;
   const memberGroup = sql`"filter_member_group"`;
@@ -52,5 +52,5 @@ export function groupFilterSql(filter: ResolvedFilter, tenantId: number, baseUrl
       },
     },
   };
-  return { where: compileFilter(filter, target), indexed: usesIndex(filter, target) };
+  return compileListFilter(filter, target);
 }

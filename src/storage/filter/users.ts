@@ -1,15 +1,15 @@
 // How /Users filters map onto the users table: indexed columns first, emails via user_emails.
 import { sql, type SQL } from "drizzle-orm";
 import type { ResolvedFilter } from "../../scim/filter/resolve.ts";
-import { compileFilter, unionOf, usesIndex, type FilterTarget } from "./compile.ts";
+import { compileListFilter, unionOf, type FilterTarget } from "./compile.ts";
 import { userEmails, users } from "../schema.ts";
 
 /** Attributes a /Users filter can narrow by through an index (for error details). */
 export const USER_INDEXED_ATTRIBUTES = "id, userName, externalId, displayName, emails.value, active, meta.created, meta.lastModified";
 
-export function userFilterSql(filter: ResolvedFilter, tenantId: number): { where: SQL; indexed: boolean } {
+export function userFilterSql(filter: ResolvedFilter, tenantId: number): { where: SQL; indexed: boolean; candidates?: SQL[] } {
   const target = userTarget(tenantId);
-  return { where: compileFilter(filter, target), indexed: usesIndex(filter, target) };
+  return compileListFilter(filter, target);
 }
 
 function userTarget(tenantId: number): FilterTarget {

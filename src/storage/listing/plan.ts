@@ -44,6 +44,11 @@ export interface ListFilter {
   where: SQL;
   /** Whether the filter narrows through an index (filter-sql.ts `usesIndex`). */
   indexed: boolean;
+  /**
+   * When an index narrows the filter only in part (`active eq true and title co "x"`): the narrowed part,
+   * whose matches are what answering the filter reads. At most `scanCap` of them are allowed.
+   */
+  candidates?: SQL[];
   /** The filter as the client wrote it, for error details. */
   text: string;
 }
@@ -55,6 +60,8 @@ export interface ListQuery {
   page: { kind: "index"; startIndex: number; count: number } | { kind: "cursor"; from: Position | null; backward: boolean; count: number };
   /** Columns read with each row of the page, in the page's own statement (see RowColumns). */
   rowColumns?: RowColumns;
+  /** Most rows a filter may make the request scan: UNINDEXED_SCAN_CAP, lowered only by configuration (tests). */
+  scanCap: number;
 }
 
 /**
@@ -97,7 +104,8 @@ export function storedFromRaw(row: RawRow) {
 
 export async function runList(db: Db, table: ListTable, tenantId: number, query: ListQuery): Promise<ListResult> {
   const filter = query.filter;
-  const scope = new Scope(table, tenantId, filter);
+  if (filter?.candidates !== undefined) await checkCandidates(db, table, tenantId, filter, filter.candidates, query.scanCap);
+  const scope = new Scope(table, tenantId, filter, query.scanCap);
   const totals = scope.totals(db);
   const page = query.page;
   if (page.kind === "cursor") {
@@ -121,13 +129,42 @@ export async function runList(db: Db, table: ListTable, tenantId: number, query:
   return { total: known.total, rows, after: last < known.total, before: startIndex > 1 };
 }
 
-function unindexed(table: ListTable, filter: ListFilter, size: number) {
+function unindexed(table: ListTable, filter: ListFilter, size: number, cap: number) {
   return badRequest(
     "tooMany",
     `The filter ${JSON.stringify(filter.text)} can use no index, so answering it reads all ${size} ${table.noun} of this tenant; ` +
-      `such filters are answered up to ${UNINDEXED_SCAN_CAP} ${table.noun}. Combine it with "and" and a condition on an indexed ` +
+      `such filters are answered up to ${cap} ${table.noun}. Combine it with "and" and a condition on an indexed ` +
       `attribute (${table.indexedAttributes}).`,
   );
+}
+
+/**
+ * A filter an index narrows only in part reads every row of the narrowed part. Refused when that part holds
+ * more than `cap` rows. Costs 1 row read in a tenant no larger than the cap; otherwise counting stops at
+ * cap + 1 index entries.
+ */
+async function checkCandidates(db: Db, table: ListTable, tenantId: number, filter: ListFilter, candidates: SQL[], cap: number): Promise<void> {
+  const sizeStatement = new Statement();
+  const sizeText = `SELECT ${table.countColumn} AS size FROM tenants WHERE id = ${sizeStatement.bind(tenantId)}`;
+  const size = (await db.$client.prepare(sizeText).bind(...sizeStatement.params).first<{ size: number }>())?.size ?? 0;
+  if (size <= cap) return;
+  let n = 0;
+  for (const condition of candidates) {
+    if (n > cap) break;
+    const statement = new Statement();
+    const text =
+      `SELECT count(*) AS n FROM (SELECT 1 FROM ${table.name} WHERE tenant_id = ${statement.bind(tenantId)} ` +
+      `AND (${statement.fragment(condition)}) LIMIT ${statement.bind(cap + 1 - n)})`;
+    n += (await db.$client.prepare(text).bind(...statement.params).first<{ n: number }>())?.n ?? 0;
+  }
+  if (n > cap) {
+    throw badRequest(
+      "tooMany",
+      `The filter ${JSON.stringify(filter.text)} is narrowed by an index to more than ${cap} ${table.noun}, and the rest of it ` +
+        `is tested on each of them; such filters are answered up to ${cap} ${table.noun}. Add an "and" condition that selects ` +
+        `fewer through an index (${table.indexedAttributes}).`,
+    );
+  }
 }
 
 interface Totals {
@@ -143,12 +180,14 @@ class Scope {
   readonly filter: ListFilter | null;
   /** A filter without an index is capped: its statements check the tenant's size before they scan. */
   readonly capped: boolean;
+  readonly cap: number;
 
-  constructor(table: ListTable, tenantId: number, filter: ListFilter | null) {
+  constructor(table: ListTable, tenantId: number, filter: ListFilter | null, cap: number) {
     this.table = table;
     this.tenantId = tenantId;
     this.filter = filter;
     this.capped = filter !== null && !filter.indexed;
+    this.cap = cap;
   }
 
   where(statement: Statement): string {
@@ -158,7 +197,7 @@ class Scope {
 
   /** Whether the tenant is small enough for a capped filter, evaluated once per statement by SQLite. */
   private withinCap(statement: Statement): string {
-    return `(SELECT ${this.table.countColumn} FROM tenants WHERE id = ${statement.bind(this.tenantId)}) <= ${statement.bind(UNINDEXED_SCAN_CAP)}`;
+    return `(SELECT ${this.table.countColumn} FROM tenants WHERE id = ${statement.bind(this.tenantId)}) <= ${statement.bind(this.cap)}`;
   }
 
   /**
@@ -184,7 +223,7 @@ class Scope {
       `SELECT ${size} AS size, count(*) AS n FROM ` +
       `(SELECT 1 FROM ${name} WHERE ${where} LIMIT (CASE WHEN ${this.withinCap(statement)} THEN -1 ELSE 0 END))`;
     const row = await db.$client.prepare(text).bind(...statement.params).first<{ size: number | null; n: number }>();
-    if (this.filter && (row?.size ?? 0) > UNINDEXED_SCAN_CAP) throw unindexed(this.table, this.filter, row?.size ?? 0);
+    if (this.filter && (row?.size ?? 0) > this.cap) throw unindexed(this.table, this.filter, row?.size ?? 0, this.cap);
     return { total: row?.n ?? 0, next: 0 };
   }
 

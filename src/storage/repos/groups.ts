@@ -241,10 +241,22 @@ export async function updateGroup(
  * Deletes a group, its member rows, and its membership in other groups, with its `group.deleted` event (pinned
  * to the version read, as deleteUser). False when there was no such group.
  */
-export async function deleteGroup(db: Db, tenantId: number, id: string, origin: EventOrigin): Promise<boolean> {
+/**
+ * `check` sees each version read (If-Match throws from it). The delete statement requires the version read, so
+ * a write landing in between makes it delete nothing: without `pinned` it reads again and retries, with
+ * `pinned` (If-Match named a version) it answers "changed" rather than delete a version nobody checked.
+ */
+export async function deleteGroup(
+  db: Db,
+  tenantId: number,
+  id: string,
+  origin: EventOrigin,
+  options: { check?: (version: number) => void; pinned?: boolean } = {},
+): Promise<"deleted" | "missing" | "changed"> {
   for (let attempt = 1; attempt <= 3; attempt++) {
     const current = await getGroup(db, tenantId, id);
-    if (!current) return false;
+    if (!current) return "missing";
+    options.check?.(current.version);
     const now = new Date().toISOString();
     const body = eventBody(origin, { type: "group.deleted", occurredAt: now, resourceType: "Group", data: renderGroup(origin, current) }, { groups: [] });
     const deleted = await guardedBatch(db, [
@@ -258,7 +270,8 @@ export async function deleteGroup(db: Db, tenantId: number, id: string, origin: 
       db.delete(groupMembers).where(and(eq(groupMembers.tenantId, tenantId), eq(groupMembers.groupId, id))),
       ...removeFromAllGroups(db, tenantId, id, now),
     ]);
-    if (deleted !== null) return true;
+    if (deleted !== null) return "deleted";
+    if (options.pinned) return "changed";
   }
   throw concurrentChange();
 }

@@ -207,10 +207,22 @@ export async function updateUser(
  * the groups it left, read inside the batch). The delete is pinned to the version read, so the event's data is
  * exactly what was deleted; a concurrent write in between means another round. False when there was no such user.
  */
-export async function deleteUser(db: Db, tenantId: number, id: string, origin: EventOrigin): Promise<boolean> {
+/**
+ * `check` sees each version read (If-Match throws from it). The delete statement requires the version read, so
+ * a write landing in between makes it delete nothing: without `pinned` it reads again and retries, with
+ * `pinned` (If-Match named a version) it answers "changed" rather than delete a version nobody checked.
+ */
+export async function deleteUser(
+  db: Db,
+  tenantId: number,
+  id: string,
+  origin: EventOrigin,
+  options: { check?: (version: number) => void; pinned?: boolean } = {},
+): Promise<"deleted" | "missing" | "changed"> {
   for (let attempt = 1; attempt <= 3; attempt++) {
     const current = await getUser(db, tenantId, id);
-    if (!current) return false;
+    if (!current) return "missing";
+    options.check?.(current.version);
     const now = new Date().toISOString();
     const body = eventBody(origin, { type: "user.deleted", occurredAt: now, resourceType: "User", data: renderUser(origin, current) }, { groups: [] });
     const deleted = await guardedBatch(db, [
@@ -224,7 +236,8 @@ export async function deleteUser(db: Db, tenantId: number, id: string, origin: E
         .where(eq(tenants.id, tenantId)),
       ...removeFromAllGroups(db, tenantId, id, now),
     ]);
-    if (deleted !== null) return true;
+    if (deleted !== null) return "deleted";
+    if (options.pinned) return "changed";
   }
   throw concurrentChange();
 }
