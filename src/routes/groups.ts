@@ -1,35 +1,28 @@
 // /Groups (RFC 7644 §3, RFC 7643 §4.2): thin handlers over the protocol core (src/scim) and storage
-// (src/storage/groups.ts, group-members.ts). Members are loaded only when the response will carry them, and
+// (src/storage/repos/groups.ts, group-members.ts); what they share with /Users is in resource-routes.ts. Members are loaded only when the response will carry them, and
 // member changes go to storage as a set-level delta, never as a rewritten member list.
-import { Hono, type Context } from "hono";
+import { Hono } from "hono";
 import { readJsonObject } from "../http/body.ts";
 import { eventOrigin } from "../http/event-origin.ts";
 import type { AppEnv } from "../http/context.ts";
 import { allowOnly } from "../http/methods.ts";
-import { checkIfMatch, notModified } from "../http/preconditions.ts";
 import { scimJson } from "../http/respond.ts";
-import { tenantBaseUrl } from "../http/urls.ts";
-import { badRequest, changedDuringWrite, concurrentChange, notFound } from "../scim/errors.ts";
+import { badRequest } from "../scim/errors.ts";
 import { parseListQuery } from "../scim/list-query.ts";
 import { etag, renderResource } from "../scim/meta.ts";
 import { applyPatch, parsePatchRequest } from "../scim/patch/index.ts";
-import { includesAttribute, parseAttributeList, projectResource, type ProjectionOptions } from "../scim/projection.ts";
-import { GROUP_RESOURCE, USER_RESOURCE } from "../scim/schema/registry.ts";
+import { includesAttribute, projectResource, type ProjectionOptions } from "../scim/projection.ts";
+import { GROUP_RESOURCE } from "../scim/schema/registry.ts";
 import { parseSearchRequest } from "../scim/search.ts";
 import { normalizeResource } from "../scim/validate/resource.ts";
 import { emptyDelta, foldMemberOperations, isMembersOperation, replaceAllDelta, type MemberDelta } from "../scim/patch/group-delta.ts";
 import { groupFilterSql } from "../storage/filter/groups.ts";
 import { loadMembers, resolveDelta, type MemberRow } from "../storage/repos/group-members.ts";
 import { createGroup, deleteGroup, getGroup, GROUP_SORT_COLUMNS, listGroups, updateGroup, type GroupWrite, type StoredGroup } from "../storage/repos/groups.ts";
-import type { StoredUser } from "../storage/repos/users.ts";
 import { listEndpoint, type ListSource } from "./list-endpoint.ts";
+import { baseUrl, checkBodyId, deleteEndpoint, found, location, modifyWithRetry, notModifiedResponse, projection as readProjection, type Ctx } from "./resource-routes.ts";
 
 export const groupsRoutes = new Hono<AppEnv>();
-
-type Ctx = Context<AppEnv>;
-
-/** Optimistic-concurrency retries when another request changed the group between our read and write. */
-const WRITE_ATTEMPTS = 3;
 
 /**
  * A list page carries at most this many members in total across its groups. One group is always returned
@@ -38,16 +31,9 @@ const WRITE_ATTEMPTS = 3;
  */
 export const MAX_LISTED_MEMBERS = 100_000;
 
-const baseUrl = (c: Ctx) => tenantBaseUrl(c.env.PUBLIC_BASE_URL, c.var.auth.tenant.slug);
-
-const location = (c: Ctx, id: string) => `${baseUrl(c)}/Groups/${id}`;
-
 /** Reads `attributes`/`excludedAttributes` and says whether members are wanted; unknown names fail here, before any write. */
 function projection(c: Ctx): { options: ProjectionOptions; members: boolean } {
-  const options = {
-    attributes: parseAttributeList(c.req.query("attributes")),
-    excludedAttributes: parseAttributeList(c.req.query("excludedAttributes")),
-  };
+  const options = readProjection(c, GROUP_RESOURCE);
   return { options, members: includesAttribute(GROUP_RESOURCE, options, "members") };
 }
 
@@ -63,7 +49,7 @@ function renderMembers(c: Ctx, rows: MemberRow[]): Record<string, unknown>[] {
 
 function render(c: Ctx, group: StoredGroup, members: MemberRow[] | undefined, options: ProjectionOptions): Record<string, unknown> {
   const data = members !== undefined && members.length > 0 ? { ...group.data, members: renderMembers(c, members) } : group.data;
-  return projectResource(renderResource({ ...group, data }, "Group", location(c, group.id)), GROUP_RESOURCE, options);
+  return projectResource(renderResource({ ...group, data }, "Group", location(c, "Group", group.id)), GROUP_RESOURCE, options);
 }
 
 async function respondWithGroup(c: Ctx, group: StoredGroup, status: number, extraHeaders: Record<string, string> = {}): Promise<Response> {
@@ -74,9 +60,7 @@ async function respondWithGroup(c: Ctx, group: StoredGroup, status: number, extr
 }
 
 async function requireGroup(c: Ctx, id: string): Promise<StoredGroup> {
-  const group = await getGroup(c.var.db, c.var.auth.tenant.id, id);
-  if (!group) throw notFound(`Group "${id}" not found.`);
-  return group;
+  return found(await getGroup(c.var.db, c.var.auth.tenant.id, id), "Group", id);
 }
 
 /** A page of groups, with members when the projection includes them (within MAX_LISTED_MEMBERS). */
@@ -122,7 +106,7 @@ groupsRoutes.post("/Groups", async (c) => {
   const id = crypto.randomUUID();
   const members = await resolveDelta(c.var.db, c.var.auth.tenant.id, id, replaceAllDelta(memberList(resource)));
   const group = await createGroup(c.var.db, c.var.auth.tenant.id, id, resource, members, eventOrigin(c));
-  return respondWithGroup(c, group, 201, { Location: location(c, group.id) });
+  return respondWithGroup(c, group, 201, { Location: location(c, "Group", group.id) });
 });
 allowOnly(groupsRoutes, "/Groups", ["GET", "POST"]);
 
@@ -134,21 +118,14 @@ function memberList(resource: Record<string, unknown>): unknown[] {
 groupsRoutes.get("/Groups/:id", async (c) => {
   projection(c);
   const group = await requireGroup(c, c.req.param("id"));
-  if (notModified(c.req.raw, group.version)) return new Response(null, { status: 304, headers: { ETag: etag(group.version) } });
-  return respondWithGroup(c, group, 200);
+  return notModifiedResponse(c, group.version) ?? respondWithGroup(c, group, 200);
 });
 
-/** Read, change, write with a version check; retried when a concurrent write wins, unless If-Match pins a version. */
-async function modifyGroup(c: Ctx, id: string, change: (current: StoredGroup) => Promise<GroupWrite>): Promise<StoredGroup> {
-  for (let attempt = 1; ; attempt++) {
-    const current = await requireGroup(c, id);
-    checkIfMatch(c.req.raw, current.version);
-    const pinned = c.req.header("If-Match") !== undefined;
-    const updated = await updateGroup(c.var.db, c.var.auth.tenant.id, current, { ...(await change(current)), pinned }, eventOrigin(c));
-    if (updated) return updated;
-    if (pinned) throw changedDuringWrite();
-    if (attempt >= WRITE_ATTEMPTS) throw concurrentChange();
-  }
+/** Read, change, write with a version check (resource-routes.ts: retries, 409, 412). */
+function modifyGroup(c: Ctx, id: string, change: (current: StoredGroup) => Promise<GroupWrite>): Promise<StoredGroup> {
+  return modifyWithRetry(c, () => requireGroup(c, id), async (current, pinned) =>
+    updateGroup(c.var.db, c.var.auth.tenant.id, current, { ...(await change(current)), pinned }, eventOrigin(c)),
+  );
 }
 
 const resolve = (c: Ctx, group: StoredGroup, delta: MemberDelta) => resolveDelta(c.var.db, c.var.auth.tenant.id, group.id, delta);
@@ -157,9 +134,7 @@ groupsRoutes.put("/Groups/:id", async (c) => {
   projection(c);
   const id = c.req.param("id");
   const input = await readJsonObject(c.req.raw);
-  if (typeof input.id === "string" && input.id !== id) {
-    throw badRequest("mutability", `The body's id "${input.id}" does not match the URL's id "${id}".`);
-  }
+  checkBodyId(input, id);
   const { resource } = normalizeResource(input, GROUP_RESOURCE);
   // A PUT without `members` leaves the memberships alone (a rename must not empty a large group);
   // `members: []` empties the group.
@@ -184,31 +159,7 @@ groupsRoutes.patch("/Groups/:id", async (c) => {
   return new Response(null, { status: 204, headers: { ETag: etag(group.version) } });
 });
 
-groupsRoutes.delete("/Groups/:id", async (c) => {
-  const id = c.req.param("id");
-  const outcome = await deleteGroup(c.var.db, c.var.auth.tenant.id, id, eventOrigin(c), {
-    check: (version) => checkIfMatch(c.req.raw, version),
-    pinned: c.req.header("If-Match") !== undefined,
-  });
-  if (outcome === "missing") throw notFound(`Group "${id}" not found.`);
-  if (outcome === "changed") throw changedDuringWrite();
-  return new Response(null, { status: 204 });
-});
+groupsRoutes.delete("/Groups/:id", (c) =>
+  deleteEndpoint(c, "Group", (id, guard) => deleteGroup(c.var.db, c.var.auth.tenant.id, id, eventOrigin(c), guard)),
+);
 allowOnly(groupsRoutes, "/Groups/:id", ["GET", "PUT", "PATCH", "DELETE"]);
-
-/** Whether a /Users response with this projection carries the readOnly `groups` attribute, so reads include it. */
-export const wantsUserGroups = (options: ProjectionOptions) => includesAttribute(USER_RESOURCE, options, "groups");
-
-/**
- * For /Users responses: the readOnly `groups` attribute (direct memberships, RFC 7643 §4.1.2) as storage read
- * it with the user (StoredUser.groups, asked for with wantsUserGroups). Nothing is read here: a user read
- * without its groups, when the projection wants them, is a bug in the caller, not an empty list.
- */
-export function renderUserGroups(c: Ctx, user: StoredUser, options: ProjectionOptions): StoredUser {
-  if (!wantsUserGroups(options)) return user;
-  if (user.groups === undefined) throw new Error(`user ${user.id} was read without the groups its response lists`);
-  if (user.groups.length === 0) return user;
-  const base = baseUrl(c);
-  const rendered = user.groups.map((g) => ({ value: g.groupId, $ref: `${base}/Groups/${g.groupId}`, display: g.displayName, type: "direct" }));
-  return { ...user, data: { ...user.data, groups: rendered } };
-}

@@ -1,9 +1,6 @@
 // One list request (GET /Users, POST /Users/.search, the same for Groups) from parsed parameters to a
 // ListResponse: filter, sort and paging are resolved here (protocol: src/scim), run by storage
-// (src/storage/list-plan.ts), and each resource type renders its own page.
-import type { Context } from "hono";
-import type { SQL } from "drizzle-orm";
-import type { AppEnv } from "../http/context.ts";
+// (src/storage/listing/plan.ts), and each resource type renders its own page.
 import { scimJson } from "../http/respond.ts";
 import { decodeCursor, encodeCursor, type CursorScope } from "../scim/cursor.ts";
 import { parseFilter } from "../scim/filter/parse.ts";
@@ -15,15 +12,17 @@ import { scopeFilter } from "../scim/search.ts";
 import { resolveSort } from "../scim/sort.ts";
 import { DEFAULT_ORDER, type SortColumn } from "../storage/listing/keyset.ts";
 import { positionOf, type ListFilter, type ListQuery, type ListResult } from "../storage/listing/plan.ts";
+import type { Ctx } from "./resource-routes.ts";
 
-export type Ctx = Context<AppEnv>;
+export type { Ctx };
 
 /** What a resource type brings to listing: its schema, indexes, storage and rendering. */
 export interface ListSource<Item> {
   resource: ResourceSchemas;
   endpoint: string;
   sortColumns: Record<string, SortColumn>;
-  compile(c: Ctx, filter: ResolvedFilter): { where: SQL; indexed: boolean; candidates?: SQL[] };
+  /** The filter compiled by storage (src/storage/filter), opaque here. */
+  compile(c: Ctx, filter: ResolvedFilter): Omit<ListFilter, "text">;
   /** One page; `options` (the response's projection) says what to read beside the rows, e.g. a user's groups. */
   run(c: Ctx, query: ListQuery, options: ProjectionOptions): Promise<ListResult & { items: Item[] }>;
   render(c: Ctx, items: Item[], options: ProjectionOptions): Promise<Record<string, unknown>[]>;
