@@ -27,6 +27,8 @@ export default defineConfig(async () => {
             hookTimeout: 120_000,
             include: ["test/worker/**/*.test.ts"],
             setupFiles: ["./test/worker/setup/apply-migrations.ts"],
+            // A real HTTP receiver for webhook deliveries (Node side), its port injected into the tests.
+            globalSetup: ["./test/node/receiver-setup.ts"],
           },
         },
         {

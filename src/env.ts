@@ -1,4 +1,6 @@
 // Bindings and vars every deployment has (wrangler.toml top level, [env.com], [env.de]).
+import type { WebhookMessage } from "./webhooks/message.ts";
+
 export interface Env {
   DB: D1Database;
   KV: KVNamespace;
@@ -20,6 +22,10 @@ export interface Env {
   PASSWORD_FAIL_BY_KEY: RateLimit;
   /** Days the change feed keeps events (default 30); the Cron Trigger prunes older ones. */
   EVENT_RETENTION_DAYS?: string;
+  /** Webhook deliveries: produced after each commit and by the sweep, consumed by queue() (src/webhooks/). */
+  WEBHOOK_QUEUE: Queue<WebhookMessage>;
+  /** "true" in local development only: endpoints may be plain http (a receiver on localhost). */
+  WEBHOOK_ALLOW_HTTP?: string;
 }
 
 // Tests read bindings through `cloudflare:workers`, typed by Cloudflare.Env: the same shape.
