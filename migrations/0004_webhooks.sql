@@ -10,6 +10,7 @@ CREATE TABLE `webhook_deliveries` (
 	`latency_ms` integer NOT NULL,
 	`outcome` text NOT NULL,
 	`error` text,
+	`retry_delay_seconds` integer,
 	PRIMARY KEY(`endpoint_id`, `slot`)
 );
 --> statement-breakpoint

@@ -40,6 +40,8 @@ export const webhookDeliveries = sqliteTable(
     // delivered | retrying | failed (retries exhausted: dead-letter queue) | dropped (endpoint gone or event pruned)
     outcome: text("outcome").notNull(),
     error: text("error"),
+    // Seconds until the next attempt when outcome = retrying (the schedule's delay for this attempt).
+    retryDelaySeconds: integer("retry_delay_seconds"),
   },
   (t) => [primaryKey({ columns: [t.endpointId, t.slot] })],
 );

@@ -99,15 +99,18 @@ export interface DeliveryRecord {
   latencyMs: number;
   outcome: DeliveryOutcome;
   error: string | null;
+  /** When outcome = retrying: the delay before the next attempt. */
+  retryDelaySeconds?: number;
 }
 
 // Raw D1 statements: drizzle's batch cannot bind parameters of `db.run(sql...)` items.
 const LOG_ATTEMPT = `
-  INSERT INTO webhook_deliveries (endpoint_id, slot, seq, attempted_at, webhook_id, event_type, attempt, status, latency_ms, outcome, error)
-  SELECT id, delivery_seq % ${DELIVERY_SLOTS}, delivery_seq, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 FROM webhook_endpoints WHERE id = ?1
+  INSERT INTO webhook_deliveries (endpoint_id, slot, seq, attempted_at, webhook_id, event_type, attempt, status, latency_ms, outcome, error, retry_delay_seconds)
+  SELECT id, delivery_seq % ${DELIVERY_SLOTS}, delivery_seq, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 FROM webhook_endpoints WHERE id = ?1
   ON CONFLICT (endpoint_id, slot) DO UPDATE SET seq = excluded.seq, attempted_at = excluded.attempted_at,
     webhook_id = excluded.webhook_id, event_type = excluded.event_type, attempt = excluded.attempt,
-    status = excluded.status, latency_ms = excluded.latency_ms, outcome = excluded.outcome, error = excluded.error`;
+    status = excluded.status, latency_ms = excluded.latency_ms, outcome = excluded.outcome, error = excluded.error,
+    retry_delay_seconds = excluded.retry_delay_seconds`;
 const NEXT_SLOT = "UPDATE webhook_endpoints SET delivery_seq = delivery_seq + 1 WHERE id = ?1";
 const CLEAR_FAILING = "UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ?1 AND failing_since IS NOT NULL";
 const SET_FAILING = "UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, ?2) WHERE id = ?1";
@@ -122,7 +125,7 @@ export async function recordDeliveries(d1: D1Database, records: readonly Deliver
   const statements: D1PreparedStatement[] = [];
   for (const r of records) {
     statements.push(
-      d1.prepare(LOG_ATTEMPT).bind(r.endpointId, r.attemptedAt, r.webhookId, r.eventType, r.attempt, r.status, r.latencyMs, r.outcome, r.error),
+      d1.prepare(LOG_ATTEMPT).bind(r.endpointId, r.attemptedAt, r.webhookId, r.eventType, r.attempt, r.status, r.latencyMs, r.outcome, r.error, r.retryDelaySeconds ?? null),
       d1.prepare(NEXT_SLOT).bind(r.endpointId),
     );
     if (r.outcome === "delivered") statements.push(d1.prepare(CLEAR_FAILING).bind(r.endpointId));

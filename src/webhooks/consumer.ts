@@ -64,7 +64,7 @@ async function deliver(
   if (attempt.ok) return { record: { ...result, outcome: "delivered" }, settle: ack };
   const delaySeconds = retryDelaySeconds(message.attempts);
   if (delaySeconds === null) return { record: { ...result, outcome: "failed" }, settle: () => message.retry() };
-  return { record: { ...result, outcome: "retrying" }, settle: () => message.retry({ delaySeconds }) };
+  return { record: { ...result, outcome: "retrying", retryDelaySeconds: delaySeconds }, settle: () => message.retry({ delaySeconds }) };
 }
 
 export async function deliverBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {

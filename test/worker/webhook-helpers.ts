@@ -91,12 +91,13 @@ export interface DeliveryRow {
   status: number | null;
   outcome: string;
   error: string | null;
+  retryDelaySeconds: number | null;
 }
 
 export async function deliveryLog(endpointId: string): Promise<DeliveryRow[]> {
   const { results } = await env.DB.prepare(
-    `SELECT webhook_id AS webhookId, event_type AS eventType, attempt, status, outcome, error
-     FROM webhook_deliveries WHERE endpoint_id = ?1 ORDER BY seq`,
+    `SELECT webhook_id AS webhookId, event_type AS eventType, attempt, status, outcome, error,
+       retry_delay_seconds AS retryDelaySeconds FROM webhook_deliveries WHERE endpoint_id = ?1 ORDER BY seq`,
   )
     .bind(endpointId)
     .all<DeliveryRow>();

@@ -52,7 +52,7 @@ describe("delivery", () => {
       .first<{ enqueued_at: string | null }>();
     expect(row?.enqueued_at).not.toBeNull();
     await expect.poll(() => deliveryLog(endpoint.id)).toEqual([
-      { webhookId: payload.id, eventType: "user.created", attempt: 1, status: 200, outcome: "delivered", error: null },
+      { webhookId: payload.id, eventType: "user.created", attempt: 1, status: 200, outcome: "delivered", error: null, retryDelaySeconds: null },
     ]);
   });
 
