@@ -16,7 +16,11 @@ export default defineConfig(async () => {
               miniflare: {
                 bindings: { TEST_MIGRATIONS: migrations },
                 // Test-only: a tenant limiter small enough to exceed in a test (the real one allows 3000/min).
-                ratelimits: { TEST_TENANT_REQUESTS: { namespace_id: "9901", simple: { limit: 5, period: 60 } } },
+                ratelimits: {
+                  TEST_TENANT_REQUESTS: { namespace_id: "9901", simple: { limit: 5, period: 60 } },
+                  // Test-only: a per-key password-failure limiter small enough to exceed (the real one allows 300/min).
+                  TEST_PASSWORD_FAIL_BY_KEY: { namespace_id: "9902", simple: { limit: 3, period: 60 } },
+                },
               },
             }),
           ],

@@ -20,7 +20,7 @@ export async function pruneExpiredEvents(env: Env, now: number): Promise<number>
   return deleted;
 }
 
-export async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
+export async function scheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
   if (controller.cron === WEBHOOK_SWEEP_CRON) return sweepWebhookEvents(env, controller.scheduledTime);
   const deleted = await pruneExpiredEvents(env, controller.scheduledTime);
   console.log(JSON.stringify({ cron: controller.cron, job: "prune-events", deleted }));

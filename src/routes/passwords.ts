@@ -55,12 +55,14 @@ passwordRoutes.post("/passwords/verify", async (c) => {
   }
   const check = parsePasswordCheck(body);
   const { tenant, keyId } = c.var.auth;
-  // Users are counted by what the caller names (folded like userName), so guessing at unknown users counts too.
-  const userKey = `pw-user:${tenant.id}:${check.subject.kind}:${check.subject.kind === "userName" ? foldKey(check.subject.value) : check.subject.value}`;
+  const user = await findPasswordRecord(c.var.db, tenant.id, check.subject);
+  // A known user is counted as itself whether named by id or userName; an unknown name is counted as named
+  // (folded like userName), so guessing at users that do not exist is limited too.
+  const named = check.subject.kind === "userName" ? foldKey(check.subject.value) : check.subject.value;
+  const userKey = user !== null ? `pw-user:${tenant.id}:${user.id}` : `pw-unknown:${tenant.id}:${check.subject.kind}:${named}`;
   const keyKey = `pw-key:${keyId}`;
   if (refused.get(userKey) !== undefined || refused.get(keyKey) !== undefined) throw tooManyFailures();
 
-  const user = await findPasswordRecord(c.var.db, tenant.id, check.subject);
   const matches = await verifyPassword(check.password, user?.passwordHash ?? (await dummy()));
   const known = user !== null && user.passwordHash !== null;
   if (!(matches && known)) {

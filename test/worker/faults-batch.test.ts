@@ -37,11 +37,12 @@ async function createUser(userName: string, emails: string[] = [userName]): Prom
   return (await json<{ id: string }>(res)).id;
 }
 
-/** Everything stored about the tenant's directory, row by row: what a half-applied write would change. */
+/** Everything stored about the tenant's directory and its feed, row by row: what a half-applied write would change. */
 async function snapshot() {
   const all = async (sql: string) => (await env.DB.prepare(sql).bind(tenantId).all()).results;
   return {
-    tenant: await all("SELECT user_count, group_count FROM tenants WHERE id = ?"),
+    tenant: await all("SELECT user_count, group_count, event_next FROM tenants WHERE id = ?"),
+    events: await all("SELECT event_id, type, body FROM events WHERE tenant_id = ? ORDER BY event_id"),
     users: await all("SELECT seq, id, user_name, display_name, active, version, updated_at, data FROM users WHERE tenant_id = ? ORDER BY seq"),
     emails: await all("SELECT user_seq, value_key, type, is_primary FROM user_emails WHERE tenant_id = ? ORDER BY user_seq, value_key"),
     groups: await all("SELECT seq, id, display_name, version, member_count, updated_at, data FROM groups WHERE tenant_id = ? ORDER BY seq"),
@@ -119,6 +120,29 @@ describe("a statement failing inside a batch rolls back the whole batch", () => 
     const before = await snapshot();
     await expectRejectedWithoutTrace(await call(`/scim/v2/Users/${id}`, { method: "DELETE", token }), before);
     expect((await call(`/scim/v2/Users/${id}`, { token })).status).toBe(200);
+  });
+
+  it("the event insert failing undoes the change: no change without its event (POST, PUT, group PATCH, DELETE)", async () => {
+    const id = await createUser("eventless@example.com");
+    const groupRes = await call("/scim/v2/Groups", { method: "POST", token, body: JSON.stringify({ schemas: [GROUP], displayName: "Eventless" }) });
+    const groupId = (await json<{ id: string }>(groupRes)).id;
+    await abortWhen("poison_event", "BEFORE INSERT ON events", "json_extract(NEW.body, '$.requestId') LIKE 'no-event-%'");
+    const noEvent = () => ({ "X-Request-Id": `no-event-${crypto.randomUUID()}` });
+    const before = await snapshot();
+    const attempts = [
+      call("/scim/v2/Users", { method: "POST", token, headers: noEvent(), body: userBody("never@example.com", ["never@example.com"]) }),
+      call(`/scim/v2/Users/${id}`, { method: "PUT", token, headers: noEvent(), body: userBody("eventless@example.com", [], { active: false }) }),
+      call(`/scim/v2/Groups/${groupId}`, {
+        method: "PATCH",
+        token,
+        headers: noEvent(),
+        body: JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: "add", path: "members", value: [{ value: id }] }] }),
+      }),
+      call(`/scim/v2/Users/${id}`, { method: "DELETE", token, headers: noEvent() }),
+      call(`/scim/v2/Groups/${groupId}`, { method: "DELETE", token, headers: noEvent() }),
+    ];
+    for (const attempt of attempts) await expectRejectedWithoutTrace(await attempt, before);
+    await env.DB.prepare("DROP TRIGGER poison_event").run();
   });
 
   it("storage updateUser: a failing statement in its batch throws and leaves row and emails as they were", async () => {

@@ -53,6 +53,9 @@ describe("a real statement failing with D1's overload text, end to end", () => {
     await expect503(await call("/scim/v2/Users", { method: "POST", token, body }));
     const row = await env.DB.prepare("SELECT count(*) AS n FROM users WHERE user_name = 'overload@example.com'").first<{ n: number }>();
     expect(row?.n).toBe(0);
+    // Nor its event: the change feed never announces a change that did not happen.
+    const events = await env.DB.prepare("SELECT count(*) AS n FROM events WHERE body LIKE '%overload@example.com%'").first<{ n: number }>();
+    expect(events?.n).toBe(0);
   });
 });
 

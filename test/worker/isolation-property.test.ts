@@ -57,6 +57,7 @@ async function snapshotB(): Promise<string> {
     await q("SELECT * FROM user_emails WHERE tenant_id = ? ORDER BY user_seq, value_key"),
     await q("SELECT * FROM groups WHERE tenant_id = ? ORDER BY seq"),
     await q("SELECT * FROM group_members WHERE tenant_id = ? ORDER BY group_id, member_id"),
+    await q("SELECT * FROM events WHERE tenant_id = ? ORDER BY event_id"),
   ]);
 }
 

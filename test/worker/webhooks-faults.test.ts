@@ -40,7 +40,7 @@ async function enqueuedAt(resourceId: string): Promise<string | null | undefined
 
 async function sweep(at: number): Promise<void> {
   const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ cron: WEBHOOK_SWEEP_CRON, scheduledTime: at }), env);
+  await worker.scheduled(createScheduledController({ cron: WEBHOOK_SWEEP_CRON, scheduledTime: at }), env, ctx);
   await waitOnExecutionContext(ctx);
 }
 
