@@ -18,8 +18,9 @@ const OPTIONS = {
   grace: { type: "string" },
   scope: { type: "string" },
   port: { type: "string" },
+  types: { type: "string" },
 } as const;
-type OptionName = keyof typeof OPTIONS;
+export type OptionName = keyof typeof OPTIONS;
 
 const KEYS_COMMON_FLAGS: readonly OptionName[] = ["env", "remote", "persist-to", "json", "help"];
 const KEYS_COMMAND_FLAGS = {
@@ -69,7 +70,7 @@ Applies local migrations, issues a fresh "dev" key for tenant "demo" (revoking t
 prints the token and base URLs, then runs wrangler dev.
 `;
 
-function parse(argv: readonly string[]) {
+export function parse(argv: readonly string[]) {
   try {
     return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
@@ -84,7 +85,7 @@ function parse(argv: readonly string[]) {
   }
 }
 
-function rejectFlagsOutside(values: object, allowed: readonly OptionName[], context: string): void {
+export function rejectFlagsOutside(values: object, allowed: readonly OptionName[], context: string): void {
   for (const name of Object.keys(values)) {
     if (!allowed.includes(name as OptionName)) throw usageError(`unknown flag --${name} for ${context}`);
   }
@@ -155,7 +156,7 @@ export function parseDevArgs(argv: readonly string[], cwd = process.cwd()): DevI
   return { help: false, port, persistTo: parsePersistTo(values["persist-to"], cwd) };
 }
 
-function parseTarget(env: string | undefined, remote: boolean, persistTo: string | undefined, cwd: string): Target {
+export function parseTarget(env: string | undefined, remote: boolean, persistTo: string | undefined, cwd: string): Target {
   if (env !== undefined && !(DEPLOY_ENVS as readonly string[]).includes(env)) {
     throw usageError(`unknown env ${JSON.stringify(env)}: expected ${DEPLOY_ENVS.join(" or ")} (omit --env for local development)`);
   }
@@ -172,7 +173,7 @@ function parsePersistTo(dir: string | undefined, cwd: string): string | null {
   return resolve(cwd, dir);
 }
 
-function parseTenant(slug: string): string {
+export function parseTenant(slug: string): string {
   if (!TENANT_SLUG_PATTERN.test(slug)) {
     throw usageError(`invalid tenant ${JSON.stringify(slug)}: use 2-63 characters from a-z, 0-9 and -`);
   }
@@ -201,7 +202,7 @@ function parseText(flag: string, text: string, allowEmpty: boolean): string {
   return text;
 }
 
-function parseNumber(flag: string, text: string, range: { min: number; max: number; allowMin: boolean }): number {
+export function parseNumber(flag: string, text: string, range: { min: number; max: number; allowMin: boolean }): number {
   const value = Number(text);
   const wellFormed = /^(?:\d+(?:\.\d+)?|\.\d+)$/.test(text);
   const inRange = value <= range.max && (range.allowMin ? value >= range.min : value > range.min);

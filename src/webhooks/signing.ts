@@ -14,9 +14,11 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-function fromBase64(text: string): Uint8Array {
+function fromBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  const bytes = new Uint8Array(new ArrayBuffer(binary.length));
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
 }
 
 export function newSigningSecret(): string {
@@ -27,7 +29,7 @@ export function isSigningSecret(text: string): boolean {
   return SECRET_PATTERN.test(text);
 }
 
-async function sign(secret: string, content: Uint8Array): Promise<string> {
+async function sign(secret: string, content: Uint8Array<ArrayBuffer>): Promise<string> {
   const key = await crypto.subtle.importKey("raw", fromBase64(secret.slice(SECRET_PREFIX.length)), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   return toBase64(new Uint8Array(await crypto.subtle.sign("HMAC", key, content)));
 }
@@ -35,7 +37,7 @@ async function sign(secret: string, content: Uint8Array): Promise<string> {
 /** The `webhook-signature` value: one `v1,` signature per secret, space-separated, newest secret first. */
 export async function signatureHeader(secrets: readonly string[], webhookId: string, timestamp: number, body: string): Promise<string> {
   if (secrets.length === 0) throw new Error("no signing secret");
-  const content = new TextEncoder().encode(`${webhookId}.${timestamp}.${body}`);
+  const content = new Uint8Array(new TextEncoder().encode(`${webhookId}.${timestamp}.${body}`));
   const signatures = await Promise.all(secrets.map(async (secret) => `v1,${await sign(secret, content)}`));
   return signatures.join(" ");
 }

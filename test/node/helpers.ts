@@ -38,6 +38,11 @@ export function runKeys(args: string[]): Promise<RunResult> {
   return run([...STRIP_TYPES, "src/cli/keys.ts", ...args]);
 }
 
+/** `npm run webhooks -- ...args` without npm in between. */
+export function runWebhooks(args: string[]): Promise<RunResult> {
+  return run([...STRIP_TYPES, "src/cli/webhooks.ts", ...args]);
+}
+
 /** wrangler itself, to inspect state independently of the code under test. */
 export async function wrangler(args: string[]): Promise<string> {
   const result = await run([WRANGLER_SCRIPT, ...args]);
