@@ -24,7 +24,15 @@ export interface BenchOptions {
   outDir: string;
   /** Seed of the workload's random choices, so two runs pick the same users. */
   seed: number;
+  /** An earlier results JSON whose rows written are shown beside this run's; null = none. */
+  baseline: string | null;
 }
+
+/**
+ * The last results committed before the change feed: every write there is without its events, so the
+ * report shows what the events add per operation.
+ */
+export const DEFAULT_BASELINE = "bench/results/2026-12-01-2203-10k-100k-1m.json";
 
 export const USAGE = `Usage: npm run bench -- [flags]
 
@@ -42,6 +50,9 @@ Okta/Entra-shaped workload and prints per-operation latency and D1 rows beside t
   --keep              Keep the throwaway state directory.
   --out DIR           Results directory (default bench/results).
   --seed N            Seed of the random choices (default 1).
+  --baseline FILE     Earlier results JSON whose rows written per operation are shown beside this run's
+                      (default ${DEFAULT_BASELINE}, the last run without the change feed's events;
+                      "none" to leave it out).
 `;
 
 const OPTIONS = {
@@ -56,6 +67,7 @@ const OPTIONS = {
   keep: { type: "boolean" },
   out: { type: "string" },
   seed: { type: "string" },
+  baseline: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -94,5 +106,6 @@ export function parseBenchArgs(argv: readonly string[], cwd: string): BenchOptio
     keep: values.keep ?? false,
     outDir: values.out === undefined ? resolve(REPO_ROOT, "bench/results") : resolve(cwd, values.out),
     seed: values.seed === undefined ? 1 : integer("--seed", values.seed, 0, 2 ** 31),
+    baseline: values.baseline === "none" ? null : resolve(values.baseline === undefined ? REPO_ROOT : cwd, values.baseline ?? DEFAULT_BASELINE),
   };
 }

@@ -1,6 +1,6 @@
 // The results: a table per tenant size on stdout, and bench/results/<stamp>.json, .md (and .svg with two or
 // more sizes). Each operation's D1 rows sit beside its floor's, with the issue's check where it applies.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BenchOptions } from "./args.ts";
 import { renderChart } from "./chart.ts";
@@ -39,11 +39,43 @@ export interface BenchReport {
   totalSeconds: number;
   command: string;
   machine: Machine;
-  options: Omit<BenchOptions, "outDir" | "persistTo"> & { persisted: boolean };
+  options: Omit<BenchOptions, "outDir" | "persistTo" | "baseline"> & { persisted: boolean };
   steps: Record<string, number>;
   /** 1-minute load average at the end (the start's is in machine). */
   loadAverageAtEnd: number;
   sizes: SizeReport[];
+  /** Rows written per operation in an earlier run (--baseline), by operation name; null without one. */
+  baseline: { file: string; startedAt: string; users: number; rowsWritten: Record<string, number> } | null;
+}
+
+/** Rows written per operation of the baseline run's size nearest to `users` (rows written do not grow with size). */
+export function readBaseline(file: string | null, users: number): BenchReport["baseline"] {
+  if (file === null || !existsSync(file)) return null;
+  const earlier = JSON.parse(readFileSync(file, "utf8")) as Pick<BenchReport, "startedAt" | "sizes">;
+  const nearest = [...earlier.sizes].sort((a, b) => Math.abs(a.users - users) - Math.abs(b.users - users))[0];
+  if (nearest === undefined) return null;
+  const rowsWritten = Object.fromEntries(nearest.ops.map((row) => [row.op, row.server.rowsWritten]));
+  return { file, startedAt: earlier.startedAt, users: nearest.users, rowsWritten };
+}
+
+const EVENTS_HEADER = ["operation", "rows written", "without events", "events add"];
+
+/** This run's rows written per write operation beside the baseline's: what the outbox costs. */
+function eventsRows(report: BenchReport): string[][] {
+  const baseline = report.baseline;
+  const size = report.sizes[0];
+  if (baseline === null || size === undefined) return [];
+  return size.ops
+    .filter((row) => row.server.rowsWritten > 0 || (baseline.rowsWritten[row.op] ?? 0) > 0)
+    .map((row) => {
+      const before = baseline.rowsWritten[row.op];
+      return [row.op, rows(row.server.rowsWritten), before === undefined ? "-" : rows(before), before === undefined ? "-" : rows(row.server.rowsWritten - before)];
+    });
+}
+
+function baselineTitle(report: BenchReport): string {
+  const b = report.baseline!;
+  return `Rows written per operation (${count(report.sizes[0]?.totalUsers ?? 0)} users) beside ${b.file.replace(/^.*\/bench\//, "bench/")} (${b.startedAt}, ${count(b.users)} users, before the change feed): what the events add.`;
 }
 
 export function sizeReport(
@@ -126,6 +158,7 @@ export function printReport(report: BenchReport): void {
   for (const size of report.sizes) {
     out.push("", sizeTitle(size), textTable(HEADER, tableRows(size)), walkLine(size));
   }
+  if (report.baseline !== null) out.push("", baselineTitle(report), textTable(EVENTS_HEADER, eventsRows(report)));
   out.push("", `within = ${WITHIN_FLOOR_RULE}, for the issue's targets (lookups, first/last page, member changes, count).`);
   out.push(`Machine: ${machineLine(report.machine)}, ${report.loadAverageAtEnd} at the end`, `Total: ${fmt(report.totalSeconds)} s`);
   process.stdout.write(`${out.join("\n")}\n`);
@@ -166,6 +199,7 @@ export function markdownReport(report: BenchReport, chartFile: string | null): s
     "",
     floorCheckTable(report),
   ];
+  if (report.baseline !== null) lines.push("", "## Rows written with and without events", "", baselineTitle(report), "", markdownTable(EVENTS_HEADER, eventsRows(report)));
   if (chartFile !== null) lines.push("", `![p50 latency and rows read against tenant size](${chartFile})`);
   for (const size of report.sizes) {
     lines.push(

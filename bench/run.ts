@@ -10,7 +10,7 @@ import { BENCH_RATE_LIMIT, writeBenchConfig } from "./config.ts";
 import { tenantSlug } from "./ids.ts";
 import { describeMachine } from "./machine.ts";
 import { status } from "./progress.ts";
-import { printReport, sizeReport, writeReport, type BenchReport, type SizeReport } from "./report.ts";
+import { printReport, readBaseline, sizeReport, writeReport, type BenchReport, type SizeReport } from "./report.ts";
 import { mulberry32 } from "./rng.ts";
 import { bundleWorker, freePort, startServer, type RunningServer } from "./server.ts";
 import { provisionTenants } from "./tenants.ts";
@@ -113,7 +113,7 @@ async function bench(options: BenchOptions, command: string): Promise<void> {
   await server.stop();
   resources.server = null;
 
-  const { outDir, persistTo, ...rest } = options;
+  const { outDir, persistTo, baseline, ...rest } = options;
   const report: BenchReport = {
     startedAt: startedAt.toISOString(),
     totalSeconds: seconds(started),
@@ -123,6 +123,7 @@ async function bench(options: BenchOptions, command: string): Promise<void> {
     steps,
     loadAverageAtEnd: Number((loadavg()[0] ?? 0).toFixed(2)),
     sizes,
+    baseline: readBaseline(baseline, options.sizes[0] ?? 0),
   };
   printReport(report);
   for (const file of writeReport(report, outDir, stampOf(startedAt, options.sizes))) status(`wrote ${file}`);

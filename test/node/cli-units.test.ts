@@ -59,22 +59,22 @@ describe("keys arguments", () => {
   test("create with every flag; relative --persist-to resolved against the caller's directory", () => {
     expect(
       parseKeysArgs(
-        ["create", "acme", "--label", "okta", "--org", "Acme", "--expires", "0.5", "--env", "de", "--persist-to", "state", "--json"],
+        ["create", "acme", "--label", "okta", "--org", "Acme", "--expires", "0.5", "--scope", "app", "--env", "de", "--persist-to", "state", "--json"],
         "/home/op",
       ),
     ).toEqual({
       help: false,
       json: true,
       target: { env: "de", remote: false, persistTo: "/home/op/state" },
-      command: { name: "create", tenant: "acme", label: "okta", organization: "Acme", expiresInDays: 0.5 },
+      command: { name: "create", tenant: "acme", label: "okta", organization: "Acme", expiresInDays: 0.5, scope: "app" },
     });
   });
 
-  test("defaults: local target, no label, no org, no expiry, grace 0", () => {
+  test("defaults: local target, no label, no org, no expiry, scope scim, grace 0", () => {
     expect(parseKeysArgs(["create", "acme"])).toMatchObject({
       json: false,
       target: { env: null, remote: false, persistTo: null },
-      command: { label: "", organization: null, expiresInDays: null },
+      command: { label: "", organization: null, expiresInDays: null, scope: "scim" },
     });
     expect(parseKeysArgs(["rotate", "abcdefghijklmnop", "--env", "com", "--remote"])).toMatchObject({
       target: { env: "com", remote: true, persistTo: null },

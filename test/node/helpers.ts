@@ -100,6 +100,11 @@ export function startWranglerDev(port: number, persistTo: string): Background {
   ]);
 }
 
+/** The example application (examples/sync-app/sync.ts) as a user runs it. */
+export function startSyncExample(args: string[]): Background {
+  return startInGroup([...STRIP_TYPES, "examples/sync-app/sync.ts", ...args]);
+}
+
 export function startDevCommand(port: number, persistTo: string): Background {
   return startInGroup([...STRIP_TYPES, "src/cli/dev.ts", "--port", String(port), "--persist-to", persistTo]);
 }

@@ -52,6 +52,7 @@ const tokens = {} as {
   acmeSecond: Created; // expires in 30 days; rotated with --grace 0
   acmeSecondReplacement: Rotated;
   expiring: Created;
+  app: Created; // --scope app
 };
 
 async function keysJson<T>(args: string[]): Promise<T> {
@@ -127,7 +128,7 @@ describe("keys CLI lifecycle", () => {
     const keys = new Map(listedKeys.map((key) => [key.keyId, key]));
     expect([...keys.keys()]).toEqual([tokens.acme.keyId, tokens.acmeSecond.keyId]);
     expect(keys.get(tokens.acme.keyId)).toMatchObject({
-      tenant: "acme", label: "okta", organization: "O'Brien & Co", expiresAt: null, revokedAt: null, state: "active",
+      tenant: "acme", scope: "scim", label: "okta", organization: "O'Brien & Co", expiresAt: null, revokedAt: null, state: "active",
     });
     const second = keys.get(tokens.acmeSecond.keyId);
     expect(second).toMatchObject({ label: "second", organization: null, state: "active" });
@@ -135,8 +136,8 @@ describe("keys CLI lifecycle", () => {
 
     const text = await runKeys(["list", "acme", ...local()]);
     expect(text.status).toBe(0);
-    expect(text.stdout.split("\n")[0]).toMatch(/^KEY ID +LABEL +STATE +CREATED +EXPIRES +REVOKED +ORGANIZATION$/);
-    expect(text.stdout).toMatch(new RegExp(`^${tokens.acme.keyId} +okta +active `, "m"));
+    expect(text.stdout.split("\n")[0]).toMatch(/^KEY ID +SCOPE +LABEL +STATE +CREATED +EXPIRES +REVOKED +ORGANIZATION$/);
+    expect(text.stdout).toMatch(new RegExp(`^${tokens.acme.keyId} +scim +okta +active `, "m"));
 
     for (const output of [result.stdout, text.stdout]) {
       expect(output).not.toMatch(/hash/i);
@@ -144,6 +145,17 @@ describe("keys CLI lifecycle", () => {
         for (const piece of secretPieces(token)) expect(output).not.toContain(piece);
       }
     }
+  });
+
+  test("create --scope app issues an application key; list shows its scope", async () => {
+    tokens.app = await keysJson<Created>(["create", "acme", "--scope", "app", "--label", "backend"]);
+    const text = await runKeys(["create", "acme", "--scope", "app", "--label", "backend-2", ...local()]);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/^Issued app key [a-z2-7]{16} for tenant acme /m);
+    const { keys } = JSON.parse((await runKeys(["list", "acme", "--json", ...local()])).stdout) as { keys: KeyView[] };
+    expect(keys.find((k) => k.keyId === tokens.app.keyId)).toMatchObject({ scope: "app", label: "backend" });
+    const table = (await runKeys(["list", "acme", ...local()])).stdout;
+    expect(table).toMatch(new RegExp(`^${tokens.app.keyId} +app +backend +active `, "m"));
   });
 
   test("KV stores SHA-256(secret) under key:<keyId>, and no part of the secret in value or metadata", async () => {
@@ -250,6 +262,9 @@ describe("keys CLI lifecycle", () => {
       ["list", "acme", "--verbose"],
       ["list", "acme", "--grace", "5"],
       ["list", "acme", "extra"],
+      ["create", "acme", "--scope", "admin"],
+      ["create", "acme", "--scope", ""],
+      ["list", "acme", "--scope", "app"],
     ];
     const results = await Promise.all(cases.map((args) => runKeys(args)));
     results.forEach((result, i) => {
@@ -317,6 +332,13 @@ describe("keys as the running worker sees them (wrangler dev on the same state)"
     expect(await status(tenantSpc("acme"), bearer(tokens.beta))).toBe(401);
     expect(await status(tenantSpc("beta"), bearer(tokens.beta))).toBe(200);
     expect(await status(tenantSpc("acme"), bearer(tokens.acmeSecondReplacement.token))).toBe(200);
+  });
+
+  test("scopes: the app key reads /v1/events, the scim key gets a 403 there; both reach SCIM", async () => {
+    expect(await status(`${serverUrl}/v1/events?limit=0`, bearer(tokens.app.token))).toBe(200);
+    expect(await status(`${serverUrl}/t/acme/v1/events?limit=0`, bearer(tokens.app.token))).toBe(200);
+    expect(await status(`${serverUrl}/v1/events?limit=0`, bearer(tokens.acme.token))).toBe(403);
+    expect(await status(spc(), bearer(tokens.app.token))).toBe(200);
   });
 
   test("Basic auth: username = tenant, password = token 200; another tenant's name 401", async () => {
