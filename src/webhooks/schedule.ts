@@ -18,3 +18,6 @@ export function retryDelaySeconds(attempt: number): number | null {
 
 /** Recent attempts kept per endpoint (webhook_deliveries is a ring buffer of this many slots each). */
 export const DELIVERY_SLOTS = 100;
+
+/** The sweep's Cron Trigger: must equal the first entry of `crons` in every [triggers] table of wrangler.toml. */
+export const WEBHOOK_SWEEP_CRON = "* * * * *";

@@ -3,9 +3,9 @@
 import type { Env } from "../env.ts";
 import { openDb } from "../storage/db.ts";
 import { sweepUnenqueued } from "./dispatch.ts";
+import { WEBHOOK_SWEEP_CRON } from "./schedule.ts";
 
-/** Must equal the first entry of `crons` in every [triggers] table of wrangler.toml. */
-export const WEBHOOK_SWEEP_CRON = "* * * * *";
+export { WEBHOOK_SWEEP_CRON };
 
 export async function sweepWebhookEvents(env: Env, now: number): Promise<void> {
   const { events, messages } = await sweepUnenqueued(env, openDb(env.DB), now);
