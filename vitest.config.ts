@@ -79,6 +79,8 @@ export default defineConfig(async () => {
             setupFiles: ["./test/worker/setup/apply-migrations.ts"],
             maxWorkers: MAX_WORKERS,
             provide,
+            // A real HTTP receiver for webhook deliveries (Node side), its port injected into the tests.
+            globalSetup: ["./test/node/receiver-setup.ts"],
           },
         },
         {

@@ -8,6 +8,7 @@ import { limitFailedAuth, limitTenantRequests } from "./http/rate-limit.ts";
 import { requestLog } from "./http/request-log.ts";
 import { scimErrorResponse } from "./http/respond.ts";
 import { requireAppScope } from "./http/scope.ts";
+import { enqueueCommittedEvents } from "./http/webhook-enqueue.ts";
 import { discovery } from "./routes/discovery.ts";
 import { eventsRoutes } from "./routes/events.ts";
 import { groupsRoutes } from "./routes/groups.ts";
@@ -57,6 +58,7 @@ export function createApp(extendScim?: (scim: Hono<AppEnv>) => void): Hono<AppEn
   scim.use("*", limitFailedAuth);
   scim.use("*", requireAuth);
   scim.use("*", limitTenantRequests);
+  scim.use("*", enqueueCommittedEvents);
   scim.route("/", discovery);
   scim.route("/", usersRoutes);
   scim.route("/", groupsRoutes);
@@ -70,6 +72,7 @@ export function createApp(extendScim?: (scim: Hono<AppEnv>) => void): Hono<AppEn
   v1.use("*", requireAuth);
   v1.use("*", requireAppScope);
   v1.use("*", limitTenantRequests);
+  v1.use("*", enqueueCommittedEvents);
   v1.route("/", eventsRoutes);
   v1.route("/", passwordRoutes);
   app.route("/v1", v1);

@@ -1,5 +1,7 @@
 // Bindings, vars and secrets every deployment has (wrangler.toml top level, [env.com], [env.de]; secrets by
 // `wrangler secret put`). Read through src/config.ts, which validates them once.
+import type { WebhookMessage } from "./webhooks/message.ts";
+
 export interface Env {
   DB: D1Database;
   KV: KVNamespace;
@@ -29,6 +31,10 @@ export interface Env {
   EVENT_RETENTION_DAYS?: string;
   /** Connect-code attempts on the OAuth authorization page, per tenant and per client IP (src/routes/oauth.ts). */
   OAUTH_CONNECT_ATTEMPTS: RateLimit;
+  /** Webhook deliveries: produced after each commit and by the sweep, consumed by queue() (src/webhooks/). */
+  WEBHOOK_QUEUE: Queue<WebhookMessage>;
+  /** "true" in local development only: endpoints may be plain http (a receiver on localhost). */
+  WEBHOOK_ALLOW_HTTP?: string;
 }
 
 // Tests read bindings through `cloudflare:workers`, typed by Cloudflare.Env: the same shape.

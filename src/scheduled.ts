@@ -4,6 +4,7 @@ import type { Env } from "./env.ts";
 import { PRUNE_BATCHES_PER_RUN, PRUNE_BATCH_SIZE, parseRetentionDays, retentionCutoff } from "./events/retention.ts";
 import { openDb } from "./storage/d1/db.ts";
 import { pruneEvents } from "./storage/repos/events.ts";
+import { WEBHOOK_SWEEP_CRON, sweepWebhookEvents } from "./webhooks/sweep.ts";
 
 /** One prune run; returns how many events it deleted. */
 export async function pruneExpiredEvents(env: Env, now: number): Promise<number> {
@@ -20,6 +21,7 @@ export async function pruneExpiredEvents(env: Env, now: number): Promise<number>
 }
 
 export async function scheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
+  if (controller.cron === WEBHOOK_SWEEP_CRON) return sweepWebhookEvents(env, controller.scheduledTime);
   const deleted = await pruneExpiredEvents(env, controller.scheduledTime);
   console.log(JSON.stringify({ cron: controller.cron, job: "prune-events", deleted }));
 }

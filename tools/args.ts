@@ -23,6 +23,7 @@ const OPTIONS = {
   "redirect-uri": { type: "string", multiple: true },
   name: { type: "string" },
   "require-pkce": { type: "boolean" },
+  types: { type: "string" },
 } as const;
 export type OptionName = keyof typeof OPTIONS;
 
@@ -206,7 +207,7 @@ export function parseText(flag: string, text: string, allowEmpty: boolean): stri
   return text;
 }
 
-function parseNumber(flag: string, text: string, range: { min: number; max: number; allowMin: boolean }): number {
+export function parseNumber(flag: string, text: string, range: { min: number; max: number; allowMin: boolean }): number {
   const value = Number(text);
   const wellFormed = /^(?:\d+(?:\.\d+)?|\.\d+)$/.test(text);
   const inRange = value <= range.max && (range.allowMin ? value >= range.min : value > range.min);

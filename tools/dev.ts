@@ -7,6 +7,7 @@ import { DEV_USAGE, parseDevArgs } from "./args.ts";
 import { baseUrls, devPublicUrl, publicBaseUrl } from "./config.ts";
 import { runEntryPoint, wranglerError } from "./errors.ts";
 import { tokenBlock } from "./format.ts";
+import { startDevCron } from "./dev-cron.ts";
 import { createKey, revokeKey, tenantKeys } from "./key-commands.ts";
 import { ensureDevVars } from "./dev-secrets.ts";
 import { REPO_ROOT, wranglerCommand, wranglerEnv, type Target } from "./wrangler.ts";
@@ -62,8 +63,12 @@ await runEntryPoint(async () => {
   print(tokenBlock(token, urls));
   print(`\nTry it:\n  curl -H "Authorization: Bearer ${token}" ${urls.shared}/ServiceProviderConfig\n`);
 
-  const args = ["dev", "--port", String(invocation.port)];
+  // --test-scheduled: the cron timer below triggers scheduled() through /__scheduled (local only).
+  const args = ["dev", "--port", String(invocation.port), "--test-scheduled"];
   if (invocation.persistTo !== null) args.push("--persist-to", invocation.persistTo);
   if (publicUrl !== configured) args.push("--var", `PUBLIC_BASE_URL:${publicUrl}`);
+  print(`Cron Triggers run every minute (webhook sweep) and every tenth (event prune); webhooks travel on the local queue.\n`);
+  const stopCron = startDevCron(invocation.port);
   process.exitCode = await serve(args);
+  stopCron();
 });

@@ -1,7 +1,8 @@
 // The one place that runs wrangler. Every call gets the same target flags (--env, --local/--remote,
 // --persist-to), arguments travel as an argv array (never a shell string), and failures become one line.
 import { execFile } from "node:child_process";
-import { realpathSync } from "node:fs";
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
@@ -168,4 +169,19 @@ export async function kvList(target: Target, prefix: string): Promise<KvListEntr
   const parsed = kvListSchema.safeParse(tryParseJson(stdout));
   if (!parsed.success) throw wranglerError("wrangler kv key list printed output that is not the expected JSON");
   return parsed.data;
+}
+
+/**
+ * Stores a secret value without metadata. The value goes through a private temporary file (--path), not the
+ * command line, where other local users could read it in the process list.
+ */
+export async function kvPutSecret(target: Target, name: string, value: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "edge-scim-"));
+  const file = join(dir, "value");
+  try {
+    writeFileSync(file, value, { mode: 0o600 });
+    await runWrangler(["kv", "key", "put", "--binding", "KV", name, "--path", file, ...targetArgs(target)]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -5,6 +5,7 @@ import type { AppEnv } from "../http/context.ts";
 import { allowOnly } from "../http/methods.ts";
 import { decodeEventCursor, encodeEventCursor } from "../events/cursor.ts";
 import { MAX_EVENTS_LIMIT, parseEventsQuery } from "../events/query.ts";
+import { renderEvent } from "../events/render.ts";
 import type { EventType } from "../events/types.ts";
 import { badRequest, gone } from "../scim/errors.ts";
 import { feedBounds, readEvents, type StoredEvent } from "../storage/repos/events.ts";
@@ -20,7 +21,7 @@ const expired = () =>
   );
 
 function render(row: StoredEvent): Record<string, unknown> {
-  return { id: String(row.eventId), ...(JSON.parse(row.body) as Record<string, unknown>) };
+  return renderEvent(row.eventId, row.body);
 }
 
 async function feed(c: Context<AppEnv>): Promise<Response> {

@@ -49,6 +49,11 @@ export function runOAuth(args: string[]): Promise<RunResult> {
   return run([...STRIP_TYPES, "tools/oauth.ts", ...args]);
 }
 
+/** `npm run webhooks -- ...args` without npm in between. */
+export function runWebhooks(args: string[]): Promise<RunResult> {
+  return run([...STRIP_TYPES, "tools/webhooks.ts", ...args]);
+}
+
 /** wrangler itself, to inspect state independently of the code under test. */
 export async function wrangler(args: string[]): Promise<string> {
   const result = await run([WRANGLER_SCRIPT, ...args]);

@@ -1,0 +1,16 @@
+// vitest globalSetup of the worker project: one webhook receiver for all worker test files, its port
+// provided to them (inject("receiverPort")). Tests inside workerd cannot listen on a socket themselves.
+import type { TestProject } from "vitest/node";
+import { startReceiver } from "./receiver.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    receiverPort: number;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const receiver = await startReceiver();
+  project.provide("receiverPort", receiver.port);
+  return () => receiver.close();
+}
