@@ -1,6 +1,7 @@
 // DELETE with If-Match (RFC 7644 §3.14) is one atomic check (issue 11, security item 7): the version the
 // client named is part of the delete statement, so a write landing between the server's read and its delete
 // makes the DELETE a 412 that removed nothing, instead of deleting a version nobody checked.
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { app } from "../../src/app.ts";
@@ -41,7 +42,7 @@ function dbWithConcurrentWrite(write: string, id: string): D1Database {
 
 async function deleteRacing(path: string, etag: string, write: string, id: string): Promise<Response> {
   const request = new Request(`${BASE}${path}`, { method: "DELETE", headers: { Authorization: `Bearer ${token}`, "If-Match": etag } });
-  return app.fetch(request, { ...env, DB: dbWithConcurrentWrite(write, id) });
+  return app.fetch(request, { ...env, DB: dbWithConcurrentWrite(write, id) }, createExecutionContext());
 }
 
 describe("DELETE with If-Match puts the version into the delete", () => {
@@ -70,7 +71,10 @@ describe("DELETE with If-Match puts the version into the delete", () => {
     const created = await call("/scim/v2/Users", { method: "POST", token, body: JSON.stringify({ schemas: [USER], userName: "plain-delete" }) });
     const { id } = await json<{ id: string }>(created);
     const request = new Request(`${BASE}/scim/v2/Users/${id}`, { method: "DELETE", headers: { Authorization: `Bearer ${token}` } });
-    const res = await app.fetch(request, { ...env, DB: dbWithConcurrentWrite("UPDATE users SET version = version + 1 WHERE id = ?", id) });
+    // A committed delete hands its events to the webhook queue through waitUntil, so it needs an ExecutionContext.
+    const ctx = createExecutionContext();
+    const res = await app.fetch(request, { ...env, DB: dbWithConcurrentWrite("UPDATE users SET version = version + 1 WHERE id = ?", id) }, ctx);
+    await waitOnExecutionContext(ctx);
     expect(res.status).toBe(204);
     expect((await call(`/scim/v2/Users/${id}`, { token })).status).toBe(404);
   });
