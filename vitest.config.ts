@@ -9,7 +9,7 @@ const MAX_WORKERS = 3;
  * four seconds of CPU each, by design of the CLI), about sixty of them in all. They form their own tier,
  * `npm run test:operator`, which CI runs beside `npm test` (README, "Tests").
  */
-const OPERATOR_TESTS = ["test/node/keys-cli.test.ts", "test/node/backup-roundtrip.test.ts", "test/node/oauth-cli.test.ts", "test/node/webhooks-cli.test.ts"];
+const OPERATOR_TESTS = ["test/node/keys-cli.test.ts", "test/node/backup-roundtrip.test.ts", "test/node/oauth-cli.test.ts", "test/node/webhooks-cli.test.ts", "test/node/example-sync.test.ts"];
 
 /**
  * The share of each property test's full run count to run (test/support/fast-check.ts): all of it in CI
