@@ -5,8 +5,10 @@ import { configDefaults, defineConfig } from "vitest/config";
 const MAX_WORKERS = 3;
 
 /**
- * The operator's commands end to end: every `npm run keys` command and backup step spawns wrangler (two to
- * four seconds of CPU each, by design of the CLI), about sixty of them in all. They form their own tier,
+ * The operator's commands end to end: every `npm run keys`, `oauth` and `webhooks` command and backup step
+ * spawns wrangler (two to four seconds of CPU each, by design of the CLI). The example application's end-to-end
+ * run joins them: booted beside the cli project's two dev servers it was once refused its address. They run one
+ * file at a time in their own tier,
  * `npm run test:operator`, which CI runs beside `npm test` (README, "Tests").
  */
 const OPERATOR_TESTS = ["test/node/keys-cli.test.ts", "test/node/backup-roundtrip.test.ts", "test/node/oauth-cli.test.ts", "test/node/webhooks-cli.test.ts", "test/node/example-sync.test.ts"];
