@@ -3,11 +3,13 @@
 // src/ itself: wrangler dev reloads on every source change, and other people edit src/ while a bench runs.
 import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { devPublicUrl, publicBaseUrl } from "../tools/config.ts";
 import { REPO_ROOT, runWrangler, wranglerCommand, wranglerEnv } from "../tools/wrangler.ts";
 import { throwawaySecretArgs } from "../tools/dev-secrets.ts";
+import { freePort } from "../tools/free-port.ts";
+
+export { freePort };
 
 export interface RunningServer {
   /** http://127.0.0.1:PORT */
@@ -32,18 +34,6 @@ export async function bundleWorker(outDir: string, entry: WorkerEntry): Promise<
   return join(outDir, "index.js");
 }
 
-/** A port nobody listens on right now (the kernel picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 async function waitUntilReady(origin: string, exited: () => string | null, logFile: string): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;

@@ -3,11 +3,11 @@ import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { realpathSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { throwawaySecretArgs } from "../../tools/dev-secrets.ts";
+export { freePort } from "../../tools/free-port.ts";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const WRANGLER_SCRIPT = realpathSync(join(REPO_ROOT, "node_modules", ".bin", "wrangler"));
@@ -77,17 +77,6 @@ export function keyIdOf(token: string): string {
   return token.slice("scim_".length, "scim_".length + 16);
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A process started in its own process group, with its output collected for assertions and debugging. */
 export interface Background {
