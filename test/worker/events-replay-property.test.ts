@@ -1,9 +1,10 @@
-// Issue 13's property: after ANY sequence of SCIM writes (users, groups, memberships, deletes, no-ops, rejected
+// The change feed's property: after ANY sequence of SCIM writes (users, groups, memberships, deletes, no-ops, rejected
 // requests, several writers at once, by scim and app keys), replaying the feed from its start rebuilds exactly
 // the directory that SCIM GET shows: every user with its version and resource, every group with its version,
 // every membership. Each case runs in a fresh tenant.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { runs } from "../support/fast-check.ts";
 import { call, issueKey, json, readFeed, type FeedEvent } from "./helpers.ts";
 
 const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -203,7 +204,7 @@ describe("replaying the feed rebuilds the directory", () => {
         expect(replayed.groups).toEqual(actual.groups);
         expect([...replayed.members].sort()).toEqual([...actual.members].sort());
       }),
-      { numRuns: 50 },
+      { numRuns: runs(50) },
     );
     console.info("replay property:", JSON.stringify({ ...figures, statuses: Object.fromEntries(figures.statuses) }));
   });

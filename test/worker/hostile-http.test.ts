@@ -42,17 +42,27 @@ interface GeneratedRequest {
   expect?: { kind: "resource"; type: "User" | "Group"; id?: string } | { kind: "list" };
 }
 
+/**
+ * The stored rows after the last request `send` made, which are the rows before the next one: one picture
+ * per request instead of two. Code that writes outside `send` (freshTenant) clears it. A stale picture could
+ * only make a refused request look like it changed rows (a failure to look into), never hide a change.
+ */
+let picture: string | null = null;
+
 /** Sends one generated request and records what is wrong with the response; returns the parsed result. */
 async function send(request: GeneratedRequest) {
   const headers = new Headers(request.headers);
   if (!headers.has("Authorization")) headers.set("Authorization", `Bearer ${token}`);
   if (request.body !== undefined && !headers.has("Content-Type")) headers.set("Content-Type", "application/scim+json");
-  const before = await storedRows();
+  const before = picture ?? (await storedRows());
+  picture = null;
   const res = await call(request.path, { method: request.method, headers, ...(request.body !== undefined ? { body: request.body } : {}) });
   const checked = await checkResponse(res, request.method);
   figures.requests++;
   figures.byStatus.set(checked.status, (figures.byStatus.get(checked.status) ?? 0) + 1);
-  const problems = [...checked.problems, ...unchangedByRefusal(checked.status, before, await storedRows())];
+  const after = await storedRows();
+  picture = after;
+  const problems = [...checked.problems, ...unchangedByRefusal(checked.status, before, after)];
   if (checked.status >= 500) {
     figures.fiveXx++;
     problems.push(`logged: ${errorLog.at(-1)?.slice(0, 600) ?? "nothing"}`);
@@ -451,6 +461,7 @@ async function tenantSlug(): Promise<string> {
  * its own tenant: the per-tenant rate limit (3000 requests a minute) would otherwise answer 429 to most of them.
  */
 async function freshTenant(label: string): Promise<void> {
+  picture = null;
   const slug = `hostile-${label}-${crypto.randomUUID().slice(0, 8)}`;
   token = (await issueKey(slug)).token;
   const row = await env.DB.prepare("SELECT id FROM tenants WHERE slug = ?").bind(slug).first<{ id: number }>();

@@ -213,6 +213,12 @@ function referencedIds(body: Record<string, unknown> | undefined): string[] {
   });
 }
 
+/**
+ * A's and B's stored rows after A's last request, which are the rows before the next one (only sendAsA writes
+ * once the tenants are seeded). A stale picture could only make a refusal look like a change, never hide one.
+ */
+let picture: string | null = null;
+
 async function sendAsA(request: RequestAsA): Promise<string[]> {
   const headers = new Headers(request.headers);
   if (!headers.has("Authorization")) headers.set("Authorization", `Bearer ${a.token}`);
@@ -225,14 +231,17 @@ async function sendAsA(request: RequestAsA): Promise<string[]> {
     // Left as sent.
   }
   for (const secret of bSecrets) if (requestText.includes(secret) || decodedPath.includes(secret)) sentByA.add(secret);
-  const before = await storedRows([a.id, b.id]);
+  const before = picture ?? (await storedRows([a.id, b.id]));
+  picture = null;
   const res = await call(request.path, { method: request.method, headers, ...(text !== undefined ? { body: text } : {}) });
   const raw = await res.clone().text();
   const checked = await checkResponse(res, request.method);
   figures.requests++;
   figures.byStatus.set(checked.status, (figures.byStatus.get(checked.status) ?? 0) + 1);
   if (checked.status >= 500) figures.fiveXx++;
-  const problems = [...checked.problems, ...unchangedByRefusal(checked.status, before, await storedRows([a.id, b.id]))];
+  const after = await storedRows([a.id, b.id]);
+  picture = after;
+  const problems = [...checked.problems, ...unchangedByRefusal(checked.status, before, after)];
   if (checked.status === 201 && typeof checked.body?.id === "string") aIds.add(checked.body.id);
   for (const id of referencedIds(checked.body)) if (!aIds.has(id)) problems.push(`the response references ${id}, which is not A's`);
   for (const secret of bSecrets) if (!sentByA.has(secret) && raw.includes(secret)) problems.push(`the response contains B's ${JSON.stringify(secret)}, which A never sent`);
