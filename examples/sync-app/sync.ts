@@ -14,7 +14,7 @@
 import { parseArgs } from "node:util";
 import { Directory } from "./directory.ts";
 import { Client, CursorExpired, pull, snapshot } from "./feed.ts";
-import { WebhookSync, type WebhookOptions } from "./webhooks.ts";
+import type { WebhookOptions } from "./webhooks.ts";
 
 interface Options {
   base: string;
@@ -96,6 +96,8 @@ async function poll(client: Client, directory: Directory, options: Options): Pro
 
 /** Webhook mode: the receiver stores and applies deliveries; this loop fills gaps from the events API. */
 async function receive(client: Client, directory: Directory, webhook: WebhookOptions): Promise<never> {
+  // Loaded here: polling mode needs nothing beyond Node; webhook mode needs the standardwebhooks package.
+  const { WebhookSync } = await import("./webhooks.ts");
   const sync = new WebhookSync(directory, client, webhook);
   const { url } = await sync.listen();
   console.log(`listening for webhooks on ${url}`);
