@@ -28,7 +28,7 @@ const FAIL_EVERY = 3;
 
 /**
  * Between edge-scim and the example: forwards each delivery as it came (headers and body untouched, so the
- * signature still verifies), except the first attempt of every FAIL_EVERY-th event id, answered 500 unseen.
+ * signature still verifies), except those `fails` picks (by event id and attempt), answered 500 unseen.
  */
 interface FlakyLink {
   url: string;
@@ -37,7 +37,7 @@ interface FlakyLink {
   close: () => Promise<void>;
 }
 
-async function startFlakyLink(target: () => string): Promise<FlakyLink> {
+async function startFlakyLink(target: () => string, fails: (id: string, attempt: number) => boolean): Promise<FlakyLink> {
   const attempts = new Map<string, number>();
   const failed = new Set<string>();
   const server: Server = createServer(async (req, res) => {
@@ -46,7 +46,7 @@ async function startFlakyLink(target: () => string): Promise<FlakyLink> {
     const id = String(req.headers["webhook-id"] ?? "");
     const attempt = (attempts.get(id) ?? 0) + 1;
     attempts.set(id, attempt);
-    if (attempt === 1 && Number(id) % FAIL_EVERY === 0) {
+    if (fails(id, attempt)) {
       failed.add(id);
       return void res.writeHead(500).end("flaky link");
     }
@@ -71,12 +71,51 @@ let persistTo: string;
 let dev: Background | undefined;
 let example: Background | undefined;
 let link: FlakyLink | undefined;
+let gapExample: Background | undefined;
+let gapLink: FlakyLink | undefined;
 let baseUrl = "";
 let scim: Scim;
 let endpointId = "";
 let exampleUrl = "";
 let dbFile = "";
+let appToken = "";
 let provisioned: { ids: string[]; engineering: string };
+
+/** Waits until the example at `file` has learnt its feed position (the last event id it applied). */
+function feedPosition(file: string, app: Background): Promise<number> {
+  return waitFor(
+    "the feed position",
+    async () => {
+      try {
+        const { applied } = readExample(file);
+        return applied === null ? null : Number(applied);
+      } catch {
+        return null; // busy while it writes
+      }
+    },
+    app,
+    60_000,
+  );
+}
+
+/** Waits until the example at `file` equals the directory, with nothing left in its inbox. */
+async function equalsDirectory(file: string, app: Background) {
+  const expected = await directoryOf(scim);
+  const synced = await waitFor(
+    "the example to equal the directory",
+    async () => {
+      try {
+        const { cursor: _c, applied: _a, inbox, ...mirrored } = readExample(file);
+        return inbox === 0 && JSON.stringify(mirrored) === JSON.stringify(expected) ? mirrored : null;
+      } catch {
+        return null; // busy while it writes
+      }
+    },
+    app,
+    90_000,
+  );
+  return { synced, expected };
+}
 
 beforeAll(async () => {
   persistTo = await tempDir("example-webhooks-");
@@ -89,9 +128,9 @@ beforeAll(async () => {
   await waitUntilServing(baseUrl, running);
   const created = await runKeys(["create", "demo", "--scope", "app", "--label", "example", "--json", "--persist-to", persistTo]);
   expect(created.status).toBe(0);
-  const appToken = (JSON.parse(created.stdout) as { token: string }).token;
+  appToken = (JSON.parse(created.stdout) as { token: string }).token;
 
-  link = await startFlakyLink(() => exampleUrl);
+  link = await startFlakyLink(() => exampleUrl, (id, attempt) => attempt === 1 && Number(id) % FAIL_EVERY === 0);
   const added = await runWebhooks(["add", "demo", link.url, "--json", "--persist-to", persistTo]);
   expect(added.stderr).toBe("");
   const endpoint = JSON.parse(added.stdout) as { id: string; secret: string };
@@ -113,7 +152,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopGroup(example);
+  await stopGroup(gapExample);
   await link?.close();
+  await gapLink?.close();
   await stopGroup(dev);
   await rm(persistTo, { recursive: true, force: true });
 });
@@ -136,36 +177,11 @@ describe("the example application in webhook mode against npm run dev", () => {
     const app = example!;
     // One write first, so that the example learns its feed position (the events API tells it, once).
     await createUser(scim, 100);
-    const position = await waitFor(
-      "the feed position",
-      async () => {
-        try {
-          const { applied } = readExample(dbFile);
-          return applied === null ? null : Number(applied);
-        } catch {
-          return null; // busy while it writes
-        }
-      },
-      app,
-      60_000,
-    );
+    const position = await feedPosition(dbFile, app);
 
     await provisionWhileFollowing(scim, provisioned.ids, provisioned.engineering);
 
-    const expected = await directoryOf(scim);
-    const synced = await waitFor(
-      "the example to equal the directory",
-      async () => {
-        try {
-          const { cursor: _c, applied: _a, inbox, ...mirrored } = readExample(dbFile);
-          return inbox === 0 && JSON.stringify(mirrored) === JSON.stringify(expected) ? mirrored : null;
-        } catch {
-          return null; // busy while it writes
-        }
-      },
-      app,
-      90_000,
-    );
+    const { synced, expected } = await equalsDirectory(dbFile, app);
     expect(synced).toEqual(expected);
     const output = app.output();
     console.info(`example output:\n${output}`);
@@ -198,4 +214,39 @@ describe("the example application in webhook mode against npm run dev", () => {
     expect(output).toMatch(/user\.deleted user7@example\.com .* via webhook/);
     expect(output).not.toMatch(/Password|whsec_/);
   }, 300_000);
+
+  test("an event whose every delivery fails is filled from the events API after --gap-ms; the events behind it wait for it", async () => {
+    const lost = new Set<string>();
+    let gapUrl = "";
+    gapLink = await startFlakyLink(() => gapUrl, (id) => lost.has(id));
+    const added = await runWebhooks(["add", "demo", gapLink.url, "--json", "--persist-to", persistTo]);
+    expect(added.stderr).toBe("");
+    const endpoint = JSON.parse(added.stdout) as { id: string; secret: string };
+    const file = join(persistTo, "gap.db");
+    gapExample = startSyncExample(["--base", baseUrl, "--db", file, "--webhook-port", String(await freePort()), "--gap-ms", "2000", "--interval", "600000"], {
+      EDGE_SCIM_TOKEN: appToken,
+      EDGE_SCIM_WEBHOOK_SECRET: endpoint.secret,
+    });
+    const app = gapExample;
+    gapUrl = await waitFor("the receiver", async () => /listening for webhooks on (\S+)/.exec(app.output())?.[1] ?? null, app, 60_000);
+    await createUser(scim, 200);
+    const position = await feedPosition(file, app);
+
+    // The next event never gets through (until its retries would run out, a day later); two more follow it.
+    lost.add(String(position + 1));
+    await createUser(scim, 201);
+    const user202 = await createUser(scim, 202);
+    await scim("PATCH", `/Users/${user202}`, { schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], Operations: [{ op: "replace", value: { active: false } }] });
+
+    const { synced, expected } = await equalsDirectory(file, app);
+    expect(synced).toEqual(expected);
+    const output = app.output();
+    expect(gapLink.attempts.get(String(position + 1))).toBeGreaterThanOrEqual(1);
+    expect(output).toMatch(new RegExp(`catching up from the events API: event ${position + 1} missing for \\d+ ms`));
+    const applied = [...output.matchAll(/^#(\d+) (\S+) .* via (webhook|events API)$/gm)].map((m) => ({ id: Number(m[1]), type: m[2], via: m[3] }));
+    const after = applied.filter((a) => a.id > position);
+    expect(after.map((a) => a.id)).toEqual([position + 1, position + 2, position + 3]);
+    expect(after[0]).toEqual({ id: position + 1, type: "user.created", via: "events API" });
+    expect(after.map((a) => a.type)).toEqual(["user.created", "user.created", "user.deactivated"]);
+  }, 120_000);
 });
