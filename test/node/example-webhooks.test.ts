@@ -213,6 +213,11 @@ describe("the example application in webhook mode against npm run dev", () => {
     expect(output).toMatch(/user\.updated user2@example\.com v2 \(name\.givenName, title\) by scim via webhook/);
     expect(output).toMatch(/user\.deleted user7@example\.com .* via webhook/);
     expect(output).not.toMatch(/Password|whsec_/);
+
+    // `npm run webhooks -- test` reaches it too: a verified ping is answered 2xx and changes nothing.
+    const ping = await runWebhooks(["test", endpointId, "--json", "--persist-to", persistTo]);
+    expect(JSON.parse(ping.stdout)).toMatchObject({ ok: true, status: 204 });
+    expect(readExample(dbFile).inbox).toBe(0);
   }, 300_000);
 
   test("an event whose every delivery fails is filled from the events API after --gap-ms; the events behind it wait for it", async () => {
