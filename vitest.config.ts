@@ -11,7 +11,7 @@ const MAX_WORKERS = 3;
  * file at a time in their own tier,
  * `npm run test:operator`, which CI runs beside `npm test` (README, "Tests").
  */
-const OPERATOR_TESTS = ["test/node/keys-cli.test.ts", "test/node/backup-roundtrip.test.ts", "test/node/oauth-cli.test.ts", "test/node/webhooks-cli.test.ts", "test/node/example-sync.test.ts"];
+const OPERATOR_TESTS = ["test/node/keys-cli.test.ts", "test/node/backup-roundtrip.test.ts", "test/node/oauth-cli.test.ts", "test/node/webhooks-cli.test.ts", "test/node/example-sync.test.ts", "test/node/example-webhooks.test.ts"];
 
 /**
  * The share of each property test's full run count to run (test/support/fast-check.ts): all of it in CI

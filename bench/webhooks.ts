@@ -5,7 +5,7 @@
 // Reports events delivered per second and the time from each SCIM write's start to its webhook's arrival
 // (p50/p95). Default N = 1000 (light on a shared machine); the issue's burst is --members 10000.
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createKey } from "../tools/key-commands.ts";
@@ -93,6 +93,9 @@ try {
   console.log(`writes: ${expected} (${members} user creates, 1 group create, ${chunks.length} member PATCHes of ${MEMBERS_PER_PATCH}) in ${((writesDone - burstStart) / 1000).toFixed(1)} s`);
   console.log(`webhooks delivered: ${delivered} (${arrivals.size}/${expected} writes reached the receiver) in ${seconds.toFixed(1)} s: ${(delivered / seconds).toFixed(1)} events/s`);
   console.log(`SCIM write to webhook: p50 ${percentile(latencies, 50)} ms, p95 ${percentile(latencies, 95)} ms, max ${latencies.at(-1)} ms`);
+  // Whether delivery kept pace (the queue drained within a batch wait of the last write) or fell behind; and the
+  // machine's load, since on a shared machine the write rate, hence events/s, follows it.
+  console.log(`last webhook ${((lastArrival - writesDone) / 1000).toFixed(1)} s after the last write; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
 } finally {
   await receiver.close();
   await rm(dir, { recursive: true, force: true });

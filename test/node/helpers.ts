@@ -84,9 +84,9 @@ export interface Background {
   output: () => string;
 }
 
-function startInGroup(args: string[]): Background {
+function startInGroup(args: string[], env: Record<string, string> = {}): Background {
   // detached: the child leads a new process group, so one kill reaches wrangler and workerd beneath it.
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: CHILD_ENV, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...CHILD_ENV, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
@@ -101,9 +101,9 @@ export function startWranglerDev(port: number, persistTo: string): Background {
   ]);
 }
 
-/** The example application (examples/sync-app/sync.ts) as a user runs it. */
-export function startSyncExample(args: string[]): Background {
-  return startInGroup([...STRIP_TYPES, "examples/sync-app/sync.ts", ...args]);
+/** The example application (examples/sync-app/sync.ts) as a user runs it; `env` adds to the environment (its secrets). */
+export function startSyncExample(args: string[], env: Record<string, string> = {}): Background {
+  return startInGroup([...STRIP_TYPES, "examples/sync-app/sync.ts", ...args], env);
 }
 
 export function startDevCommand(port: number, persistTo: string): Background {

@@ -8,7 +8,6 @@ import worker from "../../src/index.ts";
 import { openDb } from "../../src/storage/d1/db.ts";
 import { createUser } from "../../src/storage/repos/users.ts";
 import { SWEEP_GRACE_MS } from "../../src/webhooks/dispatch.ts";
-import type { WebhookMessage } from "../../src/webhooks/message.ts";
 import { WEBHOOK_SWEEP_CRON } from "../../src/webhooks/sweep.ts";
 import { BASE, issueKey, testOrigin } from "./helpers.ts";
 import { addEndpoint, received, tenantId, verified, waitForWebhooks, type TestEndpoint } from "./webhook-helpers.ts";
@@ -25,11 +24,19 @@ beforeAll(async () => {
   endpoint = await addEndpoint(tid, "faults");
 });
 
-/** The queue binding as it behaves when Cloudflare Queues is unavailable: every send rejects. */
-const unavailableQueue = {
-  send: () => Promise.reject(new Error("Queue send failed: simulated outage")),
-  sendBatch: () => Promise.reject(new Error("Queue sendBatch failed: simulated outage")),
-} as unknown as Queue<WebhookMessage>;
+/**
+ * Makes the real queue binding refuse the enqueue: an endpoint row whose id is longer than a queue message may
+ * be (Queues' limit, which Miniflare enforces, is 128 KB per message), so the batch that carries its message is
+ * rejected whole by sendBatch. No stand-in for the binding: the send fails in the queue itself. Returns a
+ * function that removes the row again, as an outage that ends.
+ */
+async function breakTheQueueSend(tenant: number): Promise<() => Promise<void>> {
+  const id = `ep_${"x".repeat(130_000)}`;
+  await env.DB.prepare("INSERT INTO webhook_endpoints (id, tenant_id, url, types, enabled, created_at) VALUES (?1, ?2, ?3, NULL, 1, ?4)")
+    .bind(id, tenant, "http://127.0.0.1:9/unused", new Date().toISOString())
+    .run();
+  return async () => void (await env.DB.prepare("DELETE FROM webhook_endpoints WHERE id = ?1").bind(id).run());
+}
 
 async function enqueuedAt(resourceId: string): Promise<string | null | undefined> {
   const row = await env.DB.prepare("SELECT enqueued_at FROM events WHERE tenant_id = ?1 AND json_extract(body, '$.resourceId') = ?2")
@@ -46,19 +53,29 @@ async function sweep(at: number): Promise<void> {
 
 describe("nothing is lost", () => {
   it("fault: the enqueue throws: the write succeeds, the event stays not enqueued, and the next sweep delivers it", async () => {
+    // The real binding rejects a message over the limit, and takes the same message when it fits (its unknown
+    // endpoint makes the consumer drop it unlogged).
+    await expect(env.WEBHOOK_QUEUE.send({ tenantId: tid, eventId: 0, endpointId: `ep_${"x".repeat(130_000)}` })).rejects.toThrow();
+    await env.WEBHOOK_QUEUE.send({ tenantId: tid, eventId: 0, endpointId: `ep_${"x".repeat(100_000)}` });
+    const repair = await breakTheQueueSend(tid);
     const ctx = createExecutionContext();
     const request = new Request(`${BASE}/scim/v2/Users`, {
       method: "POST",
       headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/scim+json" },
       body: JSON.stringify({ schemas: [USER], userName: "enqueue.fails@example.com" }),
     });
-    const res = await worker.fetch(request, { ...env, WEBHOOK_QUEUE: unavailableQueue }, ctx);
+    const res = await worker.fetch(request, env, ctx);
     await waitOnExecutionContext(ctx);
     expect(res.status).toBe(201);
     const user = (await res.json()) as { id: string };
     expect(await enqueuedAt(user.id)).toBeNull();
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(await received(endpoint.path)).toEqual([]);
+
+    // While the send keeps failing, the sweep fails too and still marks nothing: the event waits.
+    await expect(sweep(Date.now() + SWEEP_GRACE_MS + 1000)).rejects.toThrow();
+    expect(await enqueuedAt(user.id)).toBeNull();
+    await repair();
 
     await sweep(Date.now() + SWEEP_GRACE_MS + 1000);
     const [hook] = await waitForWebhooks(endpoint.path, 1);
