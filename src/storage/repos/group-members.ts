@@ -9,7 +9,7 @@ import { badRequest } from "../../scim/errors.ts";
 import type { Db } from "../d1/db.ts";
 import { memberEvents } from "./events.ts";
 import type { MemberDelta, MemberType } from "../../scim/patch/group-delta.ts";
-import { groupMembers, groups, users, writeGuard } from "../schema.ts";
+import { events, groupMembers, groups, tenants, users, writeGuard } from "../schema.ts";
 import { Statement } from "../d1/statement.ts";
 import type { RowColumns } from "../listing/plan.ts";
 
@@ -39,20 +39,33 @@ function memberList(members: Map<string, MemberType | undefined>): string {
 }
 
 /**
- * Checks that every member to add exists in the tenant, with ONE query over all of them, and fills in
+ * Checks that every member to add exists in the tenant, with ONE statement over all of them, and fills in
  * missing types (a user with that id, else a group). Throws 400 invalidValue naming what is wrong.
+ *
+ * The same statement rejects cycles: nested groups must stay a hierarchy, and adding group M to G is a cycle
+ * when M is among G's ancestors. The ancestor walk (up from G through the member index, reading G's ancestry,
+ * not members) is evaluated only when a member turned out to be a group, so adding users reads nothing more.
+ * CROSS JOIN keeps the walk's order (each ancestor, then its seek of the member index): joined the other way
+ * round SQLite scanned every membership of the tenant (EXPLAIN QUERY PLAN `SEARCH gm ... (tenant_id=?)`;
+ * measured 3,003 rows read in a 3,000-member tenant, 3 this way).
  */
 export async function resolveDelta(db: Db, tenantId: number, groupId: string, delta: MemberDelta): Promise<ResolvedDelta> {
   const resolved: ResolvedDelta = { clear: delta.clear, add: new Map(), remove: delta.remove };
   if (delta.add.size === 0) return resolved;
   if (delta.add.has(groupId)) throw badRequest("invalidValue", `A group cannot be a member of itself ("${groupId}").`);
-  const rows = await db.all<{ member_id: string; member_type: MemberType | null }>(sql`
-    SELECT r.v AS member_id,
+  const rows = await db.all<{ member_id: string; member_type: MemberType | null; cycle: number | null }>(sql`
+    WITH RECURSIVE ancestors(id) AS (
+      SELECT ${groupId}
+      UNION
+      SELECT gm.group_id FROM ancestors AS a CROSS JOIN ${groupMembers} AS gm ON gm.tenant_id = ${tenantId} AND gm.member_id = a.id
+    )
+    SELECT member_id, member_type, CASE WHEN member_type = 'Group' THEN member_id IN (SELECT id FROM ancestors) END AS cycle
+    FROM (SELECT r.v AS member_id,
       CASE
         WHEN r.t IS NOT 'Group' AND EXISTS (SELECT 1 FROM ${users} WHERE ${users.tenantId} = ${tenantId} AND ${users.id} = r.v) THEN 'User'
         WHEN r.t IS NOT 'User' AND EXISTS (SELECT 1 FROM ${groups} WHERE ${groups.tenantId} = ${tenantId} AND ${groups.id} = r.v) THEN 'Group'
       END AS member_type
-    FROM (SELECT json_extract(value, '$.v') AS v, json_extract(value, '$.t') AS t FROM json_each(${memberList(delta.add)})) AS r`);
+      FROM (SELECT json_extract(value, '$.v') AS v, json_extract(value, '$.t') AS t FROM json_each(${memberList(delta.add)})) AS r)`);
   const missing: string[] = [];
   for (const row of rows) {
     if (row.member_type === null) missing.push(row.member_id);
@@ -66,27 +79,11 @@ export async function resolveDelta(db: Db, tenantId: number, groupId: string, de
     const more = missing.length > shown.length ? ` and ${missing.length - shown.length} more` : "";
     throw badRequest("invalidValue", `No such member in this tenant: ${shown.join(", ")}${more}. Nothing was changed.`);
   }
-  const nested = [...resolved.add].filter(([, type]) => type === "Group").map(([id]) => id);
-  if (nested.length > 0) await rejectCycles(db, tenantId, groupId, nested);
-  return resolved;
-}
-
-/**
- * Nested groups must stay a hierarchy: adding group M to G is a cycle when M is G or contains G, i.e. when M
- * is among G's ancestors. Walks up from G through the member index, so it reads G's ancestry, not members.
- */
-async function rejectCycles(db: Db, tenantId: number, groupId: string, candidates: string[]): Promise<void> {
-  const rows = await db.all<{ id: string }>(sql`
-    WITH RECURSIVE ancestors(id) AS (
-      SELECT ${groupId}
-      UNION
-      SELECT gm.group_id FROM ${groupMembers} AS gm JOIN ancestors AS a ON gm.tenant_id = ${tenantId} AND gm.member_id = a.id
-    )
-    SELECT id FROM ancestors WHERE id IN (SELECT value FROM json_each(${idList(candidates)}))`);
-  const first = rows[0];
-  if (first !== undefined) {
-    throw badRequest("invalidValue", `Group "${first.id}" already contains this group (directly or through nested groups); adding it as a member would make a cycle.`);
+  const cycle = rows.find((row) => row.cycle === 1);
+  if (cycle !== undefined) {
+    throw badRequest("invalidValue", `Group "${cycle.member_id}" already contains this group (directly or through nested groups); adding it as a member would make a cycle.`);
   }
+  return resolved;
 }
 
 /** What the membership events of one change need besides the delta. */
@@ -95,7 +92,10 @@ export interface MemberEventContext {
   now: string;
   /** The group's meta.location. */
   location: string;
-  /** See MemberEventSpec.versionBump. */
+  /**
+   * See MemberEventSpec.versionBump. 1: a members-only change, whose version bump these statements include
+   * (only when they changed a member); 0: the caller's batch sets the version.
+   */
   versionBump: 0 | 1;
 }
 
@@ -116,12 +116,17 @@ export function memberStatements(
   context: MemberEventContext,
 ): BatchItem<"sqlite">[] {
   const ofGroup = and(eq(groupMembers.tenantId, tenantId), eq(groupMembers.groupId, groupId));
+  const here = and(eq(groups.tenantId, tenantId), eq(groups.seq, groupSeq));
+  // With one member statement (add, or remove), its count update is also the version bump a members-only change
+  // needs: it runs exactly when the statement changed rows, i.e. when its events were written.
+  const parts = (delta.clear || delta.remove.size > 0 ? 1 : 0) + (delta.add.size > 0 ? 1 : 0);
+  const bumpWithCount = context.versionBump === 1 && parts === 1;
   const countBy = (change: SQL) =>
     db
       .update(groups)
-      .set({ memberCount: sql`${groups.memberCount} ${change}` })
-      .where(and(eq(groups.tenantId, tenantId), eq(groups.seq, groupSeq), sql`changes() > 0`));
-  const eventsFor = (type: "group.members_added" | "group.members_removed", members: SQL) =>
+      .set({ memberCount: sql`${groups.memberCount} ${change}`, ...(bumpWithCount ? { version: sql`${groups.version} + 1`, updatedAt: context.now } : {}) })
+      .where(and(here, sql`changes() > 0`));
+  const eventsFor = (type: "group.members_added" | "group.members_removed", members: SQL, atMost: number | null) =>
     memberEvents(db, tenantId, {
       type,
       body: eventBody(context.origin, { type, occurredAt: context.now, resourceType: "Group", data: { id: groupId } }, { members: [] }),
@@ -130,6 +135,7 @@ export function memberStatements(
       now: context.now,
       versionBump: context.versionBump,
       members,
+      atMost,
     });
   const current = (condition: SQL) =>
     sql`SELECT member_id AS v, member_type AS ty FROM ${groupMembers} WHERE tenant_id = ${tenantId} AND group_id = ${groupId} AND ${condition}`;
@@ -138,14 +144,14 @@ export function memberStatements(
     // Only members not in the new list go, so a "Push Now" that re-sends the same list writes nothing.
     const keep = sql`${groupMembers.memberId} NOT IN (SELECT value FROM json_each(${idList(delta.add.keys())}))`;
     statements.push(
-      ...eventsFor("group.members_removed", current(sql`member_id NOT IN (SELECT value FROM json_each(${idList(delta.add.keys())}))`)),
+      ...eventsFor("group.members_removed", current(sql`member_id NOT IN (SELECT value FROM json_each(${idList(delta.add.keys())}))`), null),
       db.delete(groupMembers).where(and(ofGroup, keep)),
       countBy(sql`- changes()`),
     );
   } else if (delta.remove.size > 0) {
     const listed = sql`${groupMembers.memberId} IN (SELECT value FROM json_each(${idList(delta.remove)}))`;
     statements.push(
-      ...eventsFor("group.members_removed", current(sql`member_id IN (SELECT value FROM json_each(${idList(delta.remove)}))`)),
+      ...eventsFor("group.members_removed", current(sql`member_id IN (SELECT value FROM json_each(${idList(delta.remove)}))`), delta.remove.size),
       db.delete(groupMembers).where(and(ofGroup, listed)),
       countBy(sql`- changes()`),
     );
@@ -162,12 +168,32 @@ export function memberStatements(
     const added = sql`SELECT r.v AS v, r.t AS ty ${candidates}
       AND NOT EXISTS (SELECT 1 FROM ${groupMembers} AS gm WHERE gm.tenant_id = ${tenantId} AND gm.group_id = ${groupId} AND gm.member_id = r.v)`;
     statements.push(
-      ...eventsFor("group.members_added", added),
+      ...eventsFor("group.members_added", added, delta.add.size),
       db.insert(groupMembers).select(sql`SELECT ${tenantId}, ${groupId}, r.v, r.t ${candidates}`).onConflictDoNothing(),
       countBy(sql`+ changes()`),
     );
-    if ([...delta.add.values()].includes("Group")) statements.push(cycleGuard(db, tenantId, groupId));
   }
+  if (context.versionBump === 1 && parts > 1) {
+    // Two member statements: bumped only when this batch wrote a membership event. The tenant's newest event is
+    // then about this group, at this group's version + 1, which no earlier event can be (versions only grow, and
+    // events carry theirs).
+    statements.push(
+      db
+        .update(groups)
+        .set({ version: sql`${groups.version} + 1`, updatedAt: context.now })
+        .where(
+          and(
+            here,
+            sql`EXISTS (SELECT 1 FROM ${events} AS e WHERE e.tenant_id = ${tenantId}
+              AND e.event_id = (SELECT event_next - 1 FROM ${tenants} WHERE id = ${tenantId})
+              AND json_extract(e.body, '$.resourceId') = ${groupId}
+              AND json_extract(e.body, '$.version') = 'W/"' || (${groups.version} + 1) || '"')`,
+          ),
+        ),
+    );
+  }
+  // Last, so it sees the batch's own insert (and comes after the changes() the count updates read).
+  if ([...delta.add.values()].includes("Group")) statements.push(cycleGuard(db, tenantId, groupId));
   return statements;
 }
 
@@ -177,7 +203,7 @@ export function groupsOf(tenantId: number, memberId: string): SQL {
 }
 
 /**
- * Aborts the batch when, after it, the group is among its own ancestors: rejectCycles ran before the batch,
+ * Aborts the batch when, after it, the group is among its own ancestors (walked as in resolveDelta): resolveDelta checked before the batch,
  * and this closes the gap in which another request nested the groups the other way round.
  */
 function cycleGuard(db: Db, tenantId: number, groupId: string) {
@@ -186,7 +212,7 @@ function cycleGuard(db: Db, tenantId: number, groupId: string) {
       WITH RECURSIVE ancestors(id) AS (
         SELECT gm.group_id FROM ${groupMembers} AS gm WHERE gm.tenant_id = ${tenantId} AND gm.member_id = ${groupId}
         UNION
-        SELECT gm.group_id FROM ${groupMembers} AS gm JOIN ancestors AS a ON gm.tenant_id = ${tenantId} AND gm.member_id = a.id
+        SELECT gm.group_id FROM ancestors AS a CROSS JOIN ${groupMembers} AS gm ON gm.tenant_id = ${tenantId} AND gm.member_id = a.id
       )
       SELECT 1 FROM ancestors WHERE id = ${groupId})`);
 }
@@ -207,13 +233,11 @@ export function removeFromAllGroups(db: Db, tenantId: number, memberId: string, 
   ];
 }
 
-/** The members of the given groups, with display names, in one joined query; ordered by group, then member id. */
-export async function loadMembers(db: Db, tenantId: number, groupIds: string[]): Promise<Map<string, MemberRow[]>> {
-  const out = new Map<string, MemberRow[]>();
-  if (groupIds.length === 0) return out;
+/** The member rows (with display names) of the groups `which` selects, ordered by group, then member id. */
+function membersSelect(db: Db, tenantId: number, which: SQL) {
   const memberUser = sql`"member_user"`;
   const memberGroup = sql`"member_group"`;
-  const rows = await db
+  return db
     .select({
       groupId: groupMembers.groupId,
       memberId: groupMembers.memberId,
@@ -229,14 +253,23 @@ export async function loadMembers(db: Db, tenantId: number, groupIds: string[]):
       sql`${groups} AS ${memberGroup}`,
       sql`${groupMembers.memberType} = 'Group' AND ${memberGroup}.tenant_id = ${groupMembers.tenantId} AND ${memberGroup}.id = ${groupMembers.memberId}`,
     )
-    .where(
-      and(
-        eq(groupMembers.tenantId, tenantId),
-        sql`${groupMembers.groupId} IN (SELECT value FROM json_each(${idList(groupIds)}))`,
-      ),
-    )
-    .orderBy(asc(groupMembers.groupId), asc(groupMembers.memberId))
-    .all();
+    .where(and(eq(groupMembers.tenantId, tenantId), which))
+    .orderBy(asc(groupMembers.groupId), asc(groupMembers.memberId));
+}
+
+/**
+ * One group's members, as a statement for the end of a write's batch: the response to a PUT or POST then needs
+ * no further round trip, and reads exactly the rows loadMembers would (none for an empty group).
+ */
+export function groupMembersStatement(db: Db, tenantId: number, groupId: string) {
+  return membersSelect(db, tenantId, eq(groupMembers.groupId, groupId));
+}
+
+/** The members of the given groups, with display names, in one joined query; ordered by group, then member id. */
+export async function loadMembers(db: Db, tenantId: number, groupIds: string[]): Promise<Map<string, MemberRow[]>> {
+  const out = new Map<string, MemberRow[]>();
+  if (groupIds.length === 0) return out;
+  const rows = await membersSelect(db, tenantId, sql`${groupMembers.groupId} IN (SELECT value FROM json_each(${idList(groupIds)}))`).all();
   for (const row of rows) {
     let list = out.get(row.groupId);
     if (!list) out.set(row.groupId, (list = []));
