@@ -5,7 +5,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { meterD1 } from "../../src/storage/d1/meter.ts";
-import { call, issueKey, json } from "./helpers.ts";
+import { bulkId, call, issueKey, json, seedUsers } from "./helpers.ts";
 
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -124,6 +124,68 @@ describe("round trips of what identity providers write", () => {
   it("okta: DELETE /Groups/{id}: 2 round trips", async () => {
     const id = await createGroup(`Gone ${crypto.randomUUID()}`, []);
     expect(await measure(`/scim/v2/Groups/${id}`, { method: "DELETE" })).toEqual({ status: 204, trips: 2 });
+  });
+});
+
+// Past the first 32 positions a page in creation order is found through the position tree (position-tree.ts);
+// with a deletion in the tenant the tree has rows and the walk runs. It is part of the page's statement, which
+// runs beside the totals, so a deep page costs what the first does.
+describe("round trips of deep import pages (the position tree is walked)", () => {
+  const DEEP = 300;
+  let deepToken = "";
+
+  beforeAll(async () => {
+    ({ token: deepToken } = await issueKey("trips-deep"));
+    const tenant = await env.DB.prepare("SELECT id FROM tenants WHERE slug = 'trips-deep'").first<{ id: number }>();
+    await seedUsers(tenant!.id, 1, DEEP);
+    // Users on the deep and the last page are in a group, so those pages also read group names.
+    const group = await call("/scim/v2/Groups", {
+      method: "POST",
+      token: deepToken,
+      body: JSON.stringify({ schemas: [CORE_GROUP], displayName: "Deep", members: [{ value: bulkId(150) }, { value: bulkId(280) }] }),
+    });
+    expect(group.status).toBe(201);
+    // A deletion early in the tenant puts rows into the position tree, which every later page then walks.
+    expect((await call(`/scim/v2/Users/${bulkId(10)}`, { method: "DELETE", token: deepToken })).status).toBe(204);
+    // Warm the isolate's tenant cache for this key.
+    expect((await call("/scim/v2/Users?count=0", { token: deepToken })).status).toBe(200);
+  });
+
+  const deepPage = async (query: string) => {
+    const res = await call(`/scim/v2/Users?${query}`, { token: deepToken });
+    const body = await json<{ totalResults: number; Resources: { id: string; groups?: unknown[] }[] }>(res);
+    return { status: res.status, trips: roundTrips(res), body };
+  };
+
+  it("okta: import walk, a deep page (startIndex=101) with group names: 2 round trips", async () => {
+    const { status, trips, body } = await deepPage("startIndex=101&count=100");
+    expect(status).toBe(200);
+    // bulk-000010 is gone, so position 101 is bulk-000102.
+    expect(body.Resources[0]?.id).toBe(bulkId(102));
+    expect(body.Resources.find((r) => r.id === bulkId(150))?.groups).toHaveLength(1);
+    expect(trips).toBe(2);
+  });
+
+  it("okta: import walk, the last page (startIndex=201) with group names: 2 round trips", async () => {
+    const { status, trips, body } = await deepPage("startIndex=201&count=100");
+    expect(status).toBe(200);
+    expect(body.totalResults).toBe(DEEP - 1);
+    expect(body.Resources.map((r) => r.id)).toEqual(Array.from({ length: 99 }, (_, i) => bulkId(202 + i)));
+    expect(trips).toBe(2);
+  });
+
+  it("a deep page without groups (excludedAttributes=groups): 1 round trip", async () => {
+    const { status, trips, body } = await deepPage("startIndex=101&count=100&excludedAttributes=groups");
+    expect(status).toBe(200);
+    expect(body.Resources).toHaveLength(100);
+    expect(trips).toBe(1);
+  });
+
+  it("a page past the end: 1 round trip, empty", async () => {
+    const { status, trips, body } = await deepPage(`startIndex=${DEEP + 1}&count=100`);
+    expect(status).toBe(200);
+    expect(body.Resources ?? []).toHaveLength(0);
+    expect(trips).toBe(1);
   });
 });
 

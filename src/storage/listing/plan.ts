@@ -4,14 +4,15 @@
 //   which reads the index range the filter uses. A filter that can use no index scans the tenant, so it is
 //   refused in tenants larger than UNINDEXED_SCAN_CAP.
 // - index paging (startIndex) of the unfiltered list in creation order: position -> row through
-//   position-tree.ts, about count + a few rows at any depth, forwards or backwards.
+//   position-tree.ts, inside the page's own statement, about count + a few rows at any depth, forwards or
+//   backwards. Ascending (Okta's import walk), that statement runs beside the totals: one round trip.
 // - index paging of a sorted or filtered list: read from whichever end is nearer, skipping at most MAX_SKIP
 //   rows; deeper pages are refused with a pointer to cursor paging.
 // - cursor paging (RFC 9865): keyset from the cursor's row, count + 1 rows whatever the depth.
 import { badRequest } from "../../scim/errors.ts";
 import type { Db } from "../d1/db.ts";
 import { walkSql, type Position, type SortColumn } from "./keyset.ts";
-import { FANOUT, locatePosition, type TreeKind } from "./position-tree.ts";
+import { FANOUT, ordinalSql, type TreeKind } from "./position-tree.ts";
 import { Statement } from "../d1/statement.ts";
 import type { SQL } from "drizzle-orm";
 
@@ -115,17 +116,26 @@ export async function runList(db: Db, table: ListTable, tenantId: number, query:
   const { startIndex, count } = page;
   if (count === 0) return { total: (await totals).total, rows: [], after: false, before: false };
   // A page near the start needs neither the total nor the position tree: it is read while the totals are.
-  // In creation order the tree costs about as much as skipping one block, so "near" is that block.
+  // In creation order the tree costs about as much as skipping one block, so "near" is that block. A deeper
+  // page in ascending creation order (Okta's import walk) needs no total either: it starts at position
+  // startIndex, found by the tree walk inside the page's own statement, so it too is read beside the totals.
   const creationOrder = filter === null && query.sort.column === "seq";
   const near = startIndex - 1 <= (creationOrder ? FANOUT : MAX_SKIP);
-  const early = near ? scope.walk(db, query.sort, query.descending, null, count, startIndex - 1, query.rowColumns) : Promise.resolve(null);
+  const early = near
+    ? scope.walk(db, query.sort, query.descending, null, count, startIndex - 1, query.rowColumns)
+    : creationOrder && !query.descending
+      ? treePage(db, scope, startIndex, count, query.rowColumns)
+      : Promise.resolve(null);
   const [known, earlyRows] = await Promise.all([totals, early]);
   const last = Math.min(known.total, startIndex + count - 1);
   let rows: RawRow[];
   if (earlyRows !== null) rows = earlyRows;
   else if (last < startIndex) rows = [];
-  else if (creationOrder) rows = await treePage(db, scope, query.descending, known, startIndex, last, query.rowColumns);
-  else rows = await endPage(db, scope, query, known.total, startIndex, last);
+  else if (creationOrder) {
+    // Descending position p is ascending position total - p + 1.
+    const from = known.total - last + 1;
+    rows = (await treePage(db, scope, from, last - startIndex + 1, query.rowColumns)).reverse();
+  } else rows = await endPage(db, scope, query, known.total, startIndex, last);
   return { total: known.total, rows, after: last < known.total, before: startIndex > 1 };
 }
 
@@ -169,8 +179,6 @@ async function checkCandidates(db: Db, table: ListTable, tenantId: number, filte
 
 interface Totals {
   total: number;
-  /** The tenant's next ordinal (unfiltered lists only). */
-  next: number;
 }
 
 /** The rows of one tenant (and filter) of one table. */
@@ -201,22 +209,22 @@ class Scope {
   }
 
   /**
-   * totalResults (and, unfiltered, the next ordinal). For a capped filter the same statement reads the
+   * totalResults. For a capped filter the same statement reads the
    * tenant's size and counts only within the cap: the count's LIMIT is 0 past it (measured: 1 row read), so
    * the check costs no extra round trip. The filter sits in a FROM subquery, never in a scalar one: D1 caps
    * expression depth at 100, and a scalar or IN subquery counts its filter's depth twice (measured).
    */
   async totals(db: Db): Promise<Totals> {
     const statement = new Statement();
-    const { countColumn, nextOrdinalColumn, name } = this.table;
+    const { countColumn, name } = this.table;
     if (this.filter === null) {
-      const text = `SELECT ${countColumn} AS total, ${nextOrdinalColumn} AS next FROM tenants WHERE id = ${statement.bind(this.tenantId)}`;
-      return (await db.$client.prepare(text).bind(...statement.params).first<Totals>()) ?? { total: 0, next: 0 };
+      const text = `SELECT ${countColumn} AS total FROM tenants WHERE id = ${statement.bind(this.tenantId)}`;
+      return (await db.$client.prepare(text).bind(...statement.params).first<Totals>()) ?? { total: 0 };
     }
     const where = this.where(statement);
     if (!this.capped) {
       const text = `SELECT count(*) AS n FROM ${name} WHERE ${where}`;
-      return { total: (await db.$client.prepare(text).bind(...statement.params).first<{ n: number }>())?.n ?? 0, next: 0 };
+      return { total: (await db.$client.prepare(text).bind(...statement.params).first<{ n: number }>())?.n ?? 0 };
     }
     const size = `(SELECT ${countColumn} FROM tenants WHERE id = ${statement.bind(this.tenantId)})`;
     const text =
@@ -224,7 +232,7 @@ class Scope {
       `(SELECT 1 FROM ${name} WHERE ${where} LIMIT (CASE WHEN ${this.withinCap(statement)} THEN -1 ELSE 0 END))`;
     const row = await db.$client.prepare(text).bind(...statement.params).first<{ size: number | null; n: number }>();
     if (this.filter && (row?.size ?? 0) > this.cap) throw unindexed(this.table, this.filter, row?.size ?? 0, this.cap);
-    return { total: row?.n ?? 0, next: 0 };
+    return { total: row?.n ?? 0 };
   }
 
   async walk(
@@ -247,28 +255,15 @@ class Scope {
   }
 }
 
-/** Positions first..last of the unfiltered list in creation order (reversed when descending). */
-async function treePage(
-  db: Db,
-  scope: Scope,
-  descending: boolean,
-  totals: Totals,
-  first: number,
-  last: number,
-  rowColumns: RowColumns | undefined,
-): Promise<RawRow[]> {
-  // Descending position p is ascending position total - p + 1.
-  const from = descending ? totals.total - last + 1 : first;
-  const to = descending ? totals.total - first + 1 : last;
-  const at = await locatePosition(db, scope.tenantId, scope.table.tree, from, totals.next);
+/** `count` rows of the unfiltered list in creation order from live position `position` on, in one statement. */
+async function treePage(db: Db, scope: Scope, position: number, count: number, rowColumns: RowColumns | undefined): Promise<RawRow[]> {
   const statement = new Statement();
   const page =
     `SELECT ${scope.table.columns}, seq AS sort_key FROM ${scope.table.name} ` +
-    `WHERE tenant_id = ${statement.bind(scope.tenantId)} AND ordinal >= ${statement.bind(at.from)} ` +
-    `ORDER BY ordinal LIMIT ${statement.bind(to - from + 1)} OFFSET ${statement.bind(at.skip)}`;
+    `WHERE tenant_id = ${statement.bind(scope.tenantId)} AND ordinal >= ${ordinalSql(statement, scope.tenantId, scope.table, position)} ` +
+    `ORDER BY ordinal LIMIT ${statement.bind(count)}`;
   const text = withRowColumns(statement, page, rowColumns);
-  const rows = (await db.$client.prepare(text).bind(...statement.params).all<RawRow>()).results;
-  return descending ? rows.reverse() : rows;
+  return (await db.$client.prepare(text).bind(...statement.params).all<RawRow>()).results;
 }
 
 /** Positions first..last of a sorted or filtered list, read from the nearer end. */
