@@ -15,6 +15,8 @@ import { walkSql, type Position, type SortColumn } from "./keyset.ts";
 import { FANOUT, ordinalSql, type TreeKind } from "./position-tree.ts";
 import { Statement } from "../d1/statement.ts";
 import type { SQL } from "drizzle-orm";
+import { TENANTS, type SqlNames } from "../names.ts";
+import type { groups, users } from "../schema.ts";
 
 /**
  * Largest tenant (in resources of the listed type) where a filter that can use no index is answered: such a
@@ -29,12 +31,14 @@ export const UNINDEXED_SCAN_CAP = 50_000;
 export const MAX_SKIP = 10_000;
 
 export interface ListTable {
-  name: "users" | "groups";
+  /** The table's SQL names, from schema.ts (names.ts). */
+  names: SqlNames<typeof users> | SqlNames<typeof groups>;
   /** Selected columns, raw SQL; seq among them. */
   columns: string;
   tree: TreeKind;
-  countColumn: "user_count" | "group_count";
-  nextOrdinalColumn: "user_ordinal_next" | "group_ordinal_next";
+  /** The tenants columns with the table's row count and next ordinal. */
+  countColumn: string;
+  nextOrdinalColumn: string;
   /** "users", "groups": how the resources are named in error details. */
   noun: string;
   /** For error details: the attributes a filter can narrow by through an index. */
@@ -119,7 +123,7 @@ export async function runList(db: Db, table: ListTable, tenantId: number, query:
   // In creation order the tree costs about as much as skipping one block, so "near" is that block. A deeper
   // page in ascending creation order (Okta's import walk) needs no total either: it starts at position
   // startIndex, found by the tree walk inside the page's own statement, so it too is read beside the totals.
-  const creationOrder = filter === null && query.sort.column === "seq";
+  const creationOrder = filter === null && query.sort.column === table.names.seq;
   const near = startIndex - 1 <= (creationOrder ? FANOUT : MAX_SKIP);
   const early = near
     ? scope.walk(db, query.sort, query.descending, null, count, startIndex - 1, query.rowColumns)
@@ -155,7 +159,7 @@ function unindexed(table: ListTable, filter: ListFilter, size: number, cap: numb
  */
 async function checkCandidates(db: Db, table: ListTable, tenantId: number, filter: ListFilter, candidates: SQL[], cap: number): Promise<void> {
   const sizeStatement = new Statement();
-  const sizeText = `SELECT ${table.countColumn} AS size FROM tenants WHERE id = ${sizeStatement.bind(tenantId)}`;
+  const sizeText = `SELECT ${table.countColumn} AS size FROM ${TENANTS.$table} WHERE ${TENANTS.id} = ${sizeStatement.bind(tenantId)}`;
   const size = (await db.$client.prepare(sizeText).bind(...sizeStatement.params).first<{ size: number }>())?.size ?? 0;
   if (size <= cap) return;
   let n = 0;
@@ -163,7 +167,7 @@ async function checkCandidates(db: Db, table: ListTable, tenantId: number, filte
     if (n > cap) break;
     const statement = new Statement();
     const text =
-      `SELECT count(*) AS n FROM (SELECT 1 FROM ${table.name} WHERE tenant_id = ${statement.bind(tenantId)} ` +
+      `SELECT count(*) AS n FROM (SELECT 1 FROM ${table.names.$table} WHERE ${table.names.tenantId} = ${statement.bind(tenantId)} ` +
       `AND (${statement.fragment(condition)}) LIMIT ${statement.bind(cap + 1 - n)})`;
     n += (await db.$client.prepare(text).bind(...statement.params).first<{ n: number }>())?.n ?? 0;
   }
@@ -199,13 +203,13 @@ class Scope {
   }
 
   where(statement: Statement): string {
-    const tenant = `tenant_id = ${statement.bind(this.tenantId)}`;
+    const tenant = `${this.table.names.tenantId} = ${statement.bind(this.tenantId)}`;
     return this.filter ? `${tenant} AND (${statement.fragment(this.filter.where)})` : tenant;
   }
 
   /** Whether the tenant is small enough for a capped filter, evaluated once per statement by SQLite. */
   private withinCap(statement: Statement): string {
-    return `(SELECT ${this.table.countColumn} FROM tenants WHERE id = ${statement.bind(this.tenantId)}) <= ${statement.bind(this.cap)}`;
+    return `(SELECT ${this.table.countColumn} FROM ${TENANTS.$table} WHERE ${TENANTS.id} = ${statement.bind(this.tenantId)}) <= ${statement.bind(this.cap)}`;
   }
 
   /**
@@ -216,9 +220,10 @@ class Scope {
    */
   async totals(db: Db): Promise<Totals> {
     const statement = new Statement();
-    const { countColumn, name } = this.table;
+    const { countColumn } = this.table;
+    const name = this.table.names.$table;
     if (this.filter === null) {
-      const text = `SELECT ${countColumn} AS total FROM tenants WHERE id = ${statement.bind(this.tenantId)}`;
+      const text = `SELECT ${countColumn} AS total FROM ${TENANTS.$table} WHERE ${TENANTS.id} = ${statement.bind(this.tenantId)}`;
       return (await db.$client.prepare(text).bind(...statement.params).first<Totals>()) ?? { total: 0 };
     }
     const where = this.where(statement);
@@ -226,7 +231,7 @@ class Scope {
       const text = `SELECT count(*) AS n FROM ${name} WHERE ${where}`;
       return { total: (await db.$client.prepare(text).bind(...statement.params).first<{ n: number }>())?.n ?? 0 };
     }
-    const size = `(SELECT ${countColumn} FROM tenants WHERE id = ${statement.bind(this.tenantId)})`;
+    const size = `(SELECT ${countColumn} FROM ${TENANTS.$table} WHERE ${TENANTS.id} = ${statement.bind(this.tenantId)})`;
     const text =
       `SELECT ${size} AS size, count(*) AS n FROM ` +
       `(SELECT 1 FROM ${name} WHERE ${where} LIMIT (CASE WHEN ${this.withinCap(statement)} THEN -1 ELSE 0 END))`;
@@ -248,7 +253,7 @@ class Scope {
     const where = this.where(statement);
     // Past the cap the LIMIT is 0 and SQLite reads nothing (measured: 1 row); the totals then refuse the request.
     const guard = this.capped ? this.withinCap(statement) : null;
-    const walk = walkSql(statement, { table: this.table.name, columns: this.table.columns, where, sort, descending, after, limit, offset, guard });
+    const walk = walkSql(statement, { table: this.table.names.$table, seq: this.table.names.seq, columns: this.table.columns, where, sort, descending, after, limit, offset, guard });
     const text = withRowColumns(statement, walk, rowColumns);
     const result = await db.$client.prepare(text).bind(...statement.params).all<RawRow>();
     return result.results;
@@ -258,10 +263,11 @@ class Scope {
 /** `count` rows of the unfiltered list in creation order from live position `position` on, in one statement. */
 async function treePage(db: Db, scope: Scope, position: number, count: number, rowColumns: RowColumns | undefined): Promise<RawRow[]> {
   const statement = new Statement();
+  const t = scope.table.names;
   const page =
-    `SELECT ${scope.table.columns}, seq AS sort_key FROM ${scope.table.name} ` +
-    `WHERE tenant_id = ${statement.bind(scope.tenantId)} AND ordinal >= ${ordinalSql(statement, scope.tenantId, scope.table, position)} ` +
-    `ORDER BY ordinal LIMIT ${statement.bind(count)}`;
+    `SELECT ${scope.table.columns}, ${t.seq} AS sort_key FROM ${t.$table} ` +
+    `WHERE ${t.tenantId} = ${statement.bind(scope.tenantId)} AND ${t.ordinal} >= ${ordinalSql(statement, scope.tenantId, scope.table, position)} ` +
+    `ORDER BY ${t.ordinal} LIMIT ${statement.bind(count)}`;
   const text = withRowColumns(statement, page, rowColumns);
   return (await db.$client.prepare(text).bind(...statement.params).all<RawRow>()).results;
 }

@@ -13,6 +13,8 @@
 // level below the tenant's top level (3 levels for a million users), typically a handful, since only blocks
 // with deletions have rows. A delete writes 6 tree rows (the trigger's upsert, one per level).
 import type { Statement } from "../d1/statement.ts";
+import { POSITION_TREE as PT, TENANTS, type SqlNames } from "../names.ts";
+import type { groups, users } from "../schema.ts";
 
 export const BITS = 5;
 /** Children per block. */
@@ -26,9 +28,11 @@ export const GROUPS_TREE: TreeKind = 1;
 
 /** What ordinalSql needs to know about the listed table. */
 export interface TreeTable {
-  name: "users" | "groups";
+  /** The listed table's SQL names (schema.ts). */
+  names: SqlNames<typeof users> | SqlNames<typeof groups>;
   tree: TreeKind;
-  nextOrdinalColumn: "user_ordinal_next" | "group_ordinal_next";
+  /** The tenants column with the table's next ordinal. */
+  nextOrdinalColumn: string;
 }
 
 /**
@@ -51,16 +55,17 @@ export interface TreeTable {
  * the position), in one round trip per level.
  */
 export function ordinalSql(statement: Statement, tenantId: number, table: TreeTable, position: number): string {
+  const t = table.names;
   const tenant = statement.bind(tenantId);
   const kind = statement.bind(table.tree);
   const seek = (lvl: string, pos: string, bend: string) =>
-    `(SELECT (bucket << 31) | deleted FROM position_tree WHERE tenant_id = ${tenant} AND kind = ${kind} AND level = ${lvl} ` +
-    `AND bucket >= (${pos} >> (${BITS} * ${lvl})) AND bucket < (${bend} >> (${BITS} * ${lvl})) ORDER BY bucket LIMIT 1)`;
+    `(SELECT (${PT.bucket} << 31) | ${PT.deleted} FROM ${PT.$table} WHERE ${PT.tenantId} = ${tenant} AND ${PT.kind} = ${kind} AND ${PT.level} = ${lvl} ` +
+    `AND ${PT.bucket} >= (${pos} >> (${BITS} * ${lvl})) AND ${PT.bucket} < (${bend} >> (${BITS} * ${lvl})) ORDER BY ${PT.bucket} LIMIT 1)`;
   // The ordinal of the live row `skip` rows after ordinal `from`, for skip 0..FANOUT-1 (else NULL).
   const leaf = (from: string, skip: string) => {
     const branches = Array.from(
       { length: FANOUT },
-      (_, k) => `WHEN ${k} THEN (SELECT ordinal FROM ${table.name} WHERE tenant_id = ${tenant} AND ordinal >= ${from} ORDER BY ordinal LIMIT 1 OFFSET ${k})`,
+      (_, k) => `WHEN ${k} THEN (SELECT ${t.ordinal} FROM ${t.$table} WHERE ${t.tenantId} = ${tenant} AND ${t.ordinal} >= ${from} ORDER BY ${t.ordinal} LIMIT 1 OFFSET ${k})`,
     );
     return `(CASE ${skip} ${branches.join(" ")} END)`;
   };
@@ -80,13 +85,13 @@ export function ordinalSql(statement: Statement, tenantId: number, table: TreeTa
 
   const position1 = `CAST(${statement.bind(position)} AS INTEGER)`;
   const levels = Array.from({ length: LEVELS }, (_, i) => `WHEN n <= ${FANOUT ** (i + 1)} THEN ${i + 1}`).join(" ");
-  const untouched = `NOT EXISTS (SELECT 1 FROM position_tree WHERE tenant_id = ${tenant} AND kind = ${kind})`;
+  const untouched = `NOT EXISTS (SELECT 1 FROM ${PT.$table} WHERE ${PT.tenantId} = ${tenant} AND ${PT.kind} = ${kind})`;
   const topBlock = `(1 << (${BITS} * top))`;
   return `(CASE WHEN ${untouched} THEN ${position1} - 1 ELSE (WITH RECURSIVE walk(lvl, pos, rnk, bend, nx, f) AS (
     SELECT CASE WHEN top = 1 THEN -1 ELSE top - 1 END, 0, ${position1}, ${topBlock},
       CASE WHEN top > 1 THEN ${seek("(top - 1)", "0", topBlock)} END,
       CASE WHEN top = 1 THEN ${leaf("0", `(${position1} - 1)`)} END
-    FROM (SELECT CASE ${levels} ELSE ${LEVELS + 1} END AS top FROM (SELECT ${table.nextOrdinalColumn} AS n FROM tenants WHERE id = ${tenant}))
+    FROM (SELECT CASE ${levels} ELSE ${LEVELS + 1} END AS top FROM (SELECT ${table.nextOrdinalColumn} AS n FROM ${TENANTS.$table} WHERE ${TENANTS.id} = ${tenant}))
     UNION ALL
     SELECT ${lvl2}, ${pos2}, ${rnk2}, ${bend2}, CASE WHEN ${lvl2} > 0 THEN ${seek(lvl2, pos2, bend2)} END, ${f2}
     FROM walk WHERE lvl > 0

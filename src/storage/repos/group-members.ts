@@ -10,6 +10,14 @@ import type { Db } from "../d1/db.ts";
 import { memberEvents } from "./events.ts";
 import type { MemberDelta, MemberType } from "../../scim/patch/group-delta.ts";
 import { events, groupMembers, groups, tenants, users, writeGuard } from "../schema.ts";
+import { EVENTS, GROUP_MEMBERS, GROUPS, TENANTS, USERS, sqlColumns } from "../names.ts";
+
+// Column names for the SQL written by hand below (names.ts): bare, and under the aliases the statements use.
+const m = sqlColumns(GROUP_MEMBERS);
+const gm = sqlColumns(GROUP_MEMBERS, "gm");
+const g = sqlColumns(GROUPS, "g");
+const e = sqlColumns(EVENTS, "e");
+const t = sqlColumns(TENANTS);
 import { Statement } from "../d1/statement.ts";
 import type { RowColumns } from "../listing/plan.ts";
 
@@ -57,7 +65,7 @@ export async function resolveDelta(db: Db, tenantId: number, groupId: string, de
     WITH RECURSIVE ancestors(id) AS (
       SELECT ${groupId}
       UNION
-      SELECT gm.group_id FROM ancestors AS a CROSS JOIN ${groupMembers} AS gm ON gm.tenant_id = ${tenantId} AND gm.member_id = a.id
+      SELECT ${gm.groupId} FROM ancestors AS a CROSS JOIN ${groupMembers} AS gm ON ${gm.tenantId} = ${tenantId} AND ${gm.memberId} = a.id
     )
     SELECT member_id, member_type, CASE WHEN member_type = 'Group' THEN member_id IN (SELECT id FROM ancestors) END AS cycle
     FROM (SELECT r.v AS member_id,
@@ -138,20 +146,20 @@ export function memberStatements(
       atMost,
     });
   const current = (condition: SQL) =>
-    sql`SELECT member_id AS v, member_type AS ty FROM ${groupMembers} WHERE tenant_id = ${tenantId} AND group_id = ${groupId} AND ${condition}`;
+    sql`SELECT ${m.memberId} AS v, ${m.memberType} AS ty FROM ${groupMembers} WHERE ${m.tenantId} = ${tenantId} AND ${m.groupId} = ${groupId} AND ${condition}`;
   const statements: BatchItem<"sqlite">[] = [];
   if (delta.clear) {
     // Only members not in the new list go, so a "Push Now" that re-sends the same list writes nothing.
     const keep = sql`${groupMembers.memberId} NOT IN (SELECT value FROM json_each(${idList(delta.add.keys())}))`;
     statements.push(
-      ...eventsFor("group.members_removed", current(sql`member_id NOT IN (SELECT value FROM json_each(${idList(delta.add.keys())}))`), null),
+      ...eventsFor("group.members_removed", current(sql`${m.memberId} NOT IN (SELECT value FROM json_each(${idList(delta.add.keys())}))`), null),
       db.delete(groupMembers).where(and(ofGroup, keep)),
       countBy(sql`- changes()`),
     );
   } else if (delta.remove.size > 0) {
     const listed = sql`${groupMembers.memberId} IN (SELECT value FROM json_each(${idList(delta.remove)}))`;
     statements.push(
-      ...eventsFor("group.members_removed", current(sql`member_id IN (SELECT value FROM json_each(${idList(delta.remove)}))`), delta.remove.size),
+      ...eventsFor("group.members_removed", current(sql`${m.memberId} IN (SELECT value FROM json_each(${idList(delta.remove)}))`), delta.remove.size),
       db.delete(groupMembers).where(and(ofGroup, listed)),
       countBy(sql`- changes()`),
     );
@@ -166,7 +174,7 @@ export function memberStatements(
         ELSE EXISTS (SELECT 1 FROM ${groups} WHERE ${groups.tenantId} = ${tenantId} AND ${groups.id} = r.v)
       END`;
     const added = sql`SELECT r.v AS v, r.t AS ty ${candidates}
-      AND NOT EXISTS (SELECT 1 FROM ${groupMembers} AS gm WHERE gm.tenant_id = ${tenantId} AND gm.group_id = ${groupId} AND gm.member_id = r.v)`;
+      AND NOT EXISTS (SELECT 1 FROM ${groupMembers} AS gm WHERE ${gm.tenantId} = ${tenantId} AND ${gm.groupId} = ${groupId} AND ${gm.memberId} = r.v)`;
     statements.push(
       ...eventsFor("group.members_added", added, delta.add.size),
       db.insert(groupMembers).select(sql`SELECT ${tenantId}, ${groupId}, r.v, r.t ${candidates}`).onConflictDoNothing(),
@@ -184,10 +192,10 @@ export function memberStatements(
         .where(
           and(
             here,
-            sql`EXISTS (SELECT 1 FROM ${events} AS e WHERE e.tenant_id = ${tenantId}
-              AND e.event_id = (SELECT event_next - 1 FROM ${tenants} WHERE id = ${tenantId})
-              AND json_extract(e.body, '$.resourceId') = ${groupId}
-              AND json_extract(e.body, '$.version') = 'W/"' || (${groups.version} + 1) || '"')`,
+            sql`EXISTS (SELECT 1 FROM ${events} AS e WHERE ${e.tenantId} = ${tenantId}
+              AND ${e.eventId} = (SELECT ${t.eventNext} - 1 FROM ${tenants} WHERE ${t.id} = ${tenantId})
+              AND json_extract(${e.body}, '$.resourceId') = ${groupId}
+              AND json_extract(${e.body}, '$.version') = 'W/"' || (${groups.version} + 1) || '"')`,
           ),
         ),
     );
@@ -199,7 +207,7 @@ export function memberStatements(
 
 /** The ids of the groups that have `memberId`, as a JSON array (one seek of the member index). */
 export function groupsOf(tenantId: number, memberId: string): SQL {
-  return sql`(SELECT json_group_array(group_id) FROM (SELECT group_id FROM ${groupMembers} WHERE tenant_id = ${tenantId} AND member_id = ${memberId} ORDER BY group_id))`;
+  return sql`(SELECT json_group_array(${m.groupId}) FROM (SELECT ${m.groupId} FROM ${groupMembers} WHERE ${m.tenantId} = ${tenantId} AND ${m.memberId} = ${memberId} ORDER BY ${m.groupId}))`;
 }
 
 /**
@@ -210,9 +218,9 @@ function cycleGuard(db: Db, tenantId: number, groupId: string) {
   return db.insert(writeGuard).select(sql`
     SELECT NULL WHERE EXISTS (
       WITH RECURSIVE ancestors(id) AS (
-        SELECT gm.group_id FROM ${groupMembers} AS gm WHERE gm.tenant_id = ${tenantId} AND gm.member_id = ${groupId}
+        SELECT ${gm.groupId} FROM ${groupMembers} AS gm WHERE ${gm.tenantId} = ${tenantId} AND ${gm.memberId} = ${groupId}
         UNION
-        SELECT gm.group_id FROM ancestors AS a CROSS JOIN ${groupMembers} AS gm ON gm.tenant_id = ${tenantId} AND gm.member_id = a.id
+        SELECT ${gm.groupId} FROM ancestors AS a CROSS JOIN ${groupMembers} AS gm ON ${gm.tenantId} = ${tenantId} AND ${gm.memberId} = a.id
       )
       SELECT 1 FROM ancestors WHERE id = ${groupId})`);
 }
@@ -223,7 +231,7 @@ function cycleGuard(db: Db, tenantId: number, groupId: string) {
  * rows that say which groups are affected still exist.
  */
 export function removeFromAllGroups(db: Db, tenantId: number, memberId: string, now: string): BatchItem<"sqlite">[] {
-  const containing = sql`${groups.id} IN (SELECT group_id FROM ${groupMembers} WHERE tenant_id = ${tenantId} AND member_id = ${memberId})`;
+  const containing = sql`${groups.id} IN (SELECT ${m.groupId} FROM ${groupMembers} WHERE ${m.tenantId} = ${tenantId} AND ${m.memberId} = ${memberId})`;
   return [
     db
       .update(groups)
@@ -237,21 +245,23 @@ export function removeFromAllGroups(db: Db, tenantId: number, memberId: string, 
 function membersSelect(db: Db, tenantId: number, which: SQL) {
   const memberUser = sql`"member_user"`;
   const memberGroup = sql`"member_group"`;
+  const mu = sqlColumns(USERS, '"member_user"');
+  const mg = sqlColumns(GROUPS, '"member_group"');
   return db
     .select({
       groupId: groupMembers.groupId,
       memberId: groupMembers.memberId,
       memberType: groupMembers.memberType,
-      display: sql<string | null>`coalesce(${memberUser}.display_name, ${memberUser}.user_name, ${memberGroup}.display_name)`.as("display"),
+      display: sql<string | null>`coalesce(${mu.displayName}, ${mu.userName}, ${mg.displayName})`.as("display"),
     })
     .from(groupMembers)
     .leftJoin(
       sql`${users} AS ${memberUser}`,
-      sql`${groupMembers.memberType} = 'User' AND ${memberUser}.tenant_id = ${groupMembers.tenantId} AND ${memberUser}.id = ${groupMembers.memberId}`,
+      sql`${groupMembers.memberType} = 'User' AND ${mu.tenantId} = ${groupMembers.tenantId} AND ${mu.id} = ${groupMembers.memberId}`,
     )
     .leftJoin(
       sql`${groups} AS ${memberGroup}`,
-      sql`${groupMembers.memberType} = 'Group' AND ${memberGroup}.tenant_id = ${groupMembers.tenantId} AND ${memberGroup}.id = ${groupMembers.memberId}`,
+      sql`${groupMembers.memberType} = 'Group' AND ${mg.tenantId} = ${groupMembers.tenantId} AND ${mg.id} = ${groupMembers.memberId}`,
     )
     .where(and(eq(groupMembers.tenantId, tenantId), which))
     .orderBy(asc(groupMembers.groupId), asc(groupMembers.memberId));
@@ -323,9 +333,9 @@ function byName(groups: { groupId: string; displayName: string; key: string }[])
  * Read it with parseUserGroups.
  */
 export function userGroupsColumn(tenantId: number, user: SQL): SQL {
-  return sql`(SELECT json_group_array(json_array(g.id, g.display_name, g.display_name_key))
-    FROM ${groupMembers} AS gm JOIN ${groups} AS g ON g.tenant_id = gm.tenant_id AND g.id = gm.group_id
-    WHERE gm.tenant_id = ${tenantId} AND gm.member_id = ${user}.id)`;
+  return sql`(SELECT json_group_array(json_array(${g.id}, ${g.displayName}, ${g.displayNameKey}))
+    FROM ${groupMembers} AS gm JOIN ${groups} AS g ON ${g.tenantId} = ${gm.tenantId} AND ${g.id} = ${gm.groupId}
+    WHERE ${gm.tenantId} = ${tenantId} AND ${gm.memberId} = ${user}.${sql.raw(USERS.id)})`;
 }
 
 export function parseUserGroups(text: string): UserGroup[] {
@@ -342,8 +352,9 @@ export function parseUserGroups(text: string): UserGroup[] {
 export function userGroupIdsColumn(tenantId: number): RowColumns {
   return (statement, row) => {
     const tenant = statement.bind(tenantId);
-    return `CASE WHEN (SELECT group_count FROM tenants WHERE id = ${tenant}) > 0 THEN
-        (SELECT json_group_array(gm.group_id) FROM group_members AS gm WHERE gm.tenant_id = ${tenant} AND gm.member_id = ${row}.id)
+    const gmt = GROUP_MEMBERS;
+    return `CASE WHEN (SELECT ${TENANTS.groupCount} FROM ${TENANTS.$table} WHERE ${TENANTS.id} = ${tenant}) > 0 THEN
+        (SELECT json_group_array(gm.${gmt.groupId}) FROM ${gmt.$table} AS gm WHERE gm.${gmt.tenantId} = ${tenant} AND gm.${gmt.memberId} = ${row}.${USERS.id})
       END AS group_ids`;
   };
 }
@@ -363,7 +374,8 @@ export async function pageUserGroups(
   for (const { userId } of memberships) out.set(userId, []);
   if (groupIds.length === 0) return out;
   const found = await queryByIds<{ id: string; display_name: string; display_name_key: string }>(db, tenantId, groupIds, (tenant, ids) =>
-    `SELECT g.id, g.display_name, g.display_name_key FROM (VALUES ${ids}) AS v JOIN groups AS g ON g.tenant_id = ${tenant} AND g.id = v.column1`,
+    `SELECT g.${GROUPS.id} AS id, g.${GROUPS.displayName} AS display_name, g.${GROUPS.displayNameKey} AS display_name_key ` +
+      `FROM (VALUES ${ids}) AS v JOIN ${GROUPS.$table} AS g ON g.${GROUPS.tenantId} = ${tenant} AND g.${GROUPS.id} = v.column1`,
   );
   const names = new Map(found.map((g) => [g.id, { displayName: g.display_name, key: g.display_name_key }]));
   for (const { userId, groupIds: ids } of memberships) {

@@ -17,6 +17,7 @@ import { guardedBatch, requirePreviousChange } from "../d1/guard.ts";
 import type { SortColumn } from "../listing/keyset.ts";
 import { runList, storedFromRaw, type ListQuery, type ListTable, type RawRow } from "../listing/plan.ts";
 import { GROUPS_TREE } from "../listing/position-tree.ts";
+import { GROUPS, TENANTS } from "../names.ts";
 import { events, groupMembers, groups, tenants, writeGuard } from "../schema.ts";
 
 export interface StoredGroup {
@@ -278,19 +279,19 @@ export async function deleteGroup(
 
 /** sortBy attribute (canonical) → indexed column; nullable columns sort their missing values last. */
 export const GROUP_SORT_COLUMNS: Record<string, SortColumn> = {
-  id: { column: "id", nullable: false },
-  displayName: { column: "display_name_key", nullable: false },
-  externalId: { column: "external_id", nullable: true },
-  "meta.created": { column: "created_at", nullable: false },
-  "meta.lastModified": { column: "updated_at", nullable: false },
+  id: { column: GROUPS.id, nullable: false },
+  displayName: { column: GROUPS.displayNameKey, nullable: false },
+  externalId: { column: GROUPS.externalId, nullable: true },
+  "meta.created": { column: GROUPS.createdAt, nullable: false },
+  "meta.lastModified": { column: GROUPS.updatedAt, nullable: false },
 };
 
 const GROUPS_TABLE: ListTable = {
-  name: "groups",
-  columns: "seq, id, created_at, updated_at, version, member_count, data",
+  names: GROUPS,
+  columns: [GROUPS.seq, GROUPS.id, GROUPS.createdAt, GROUPS.updatedAt, GROUPS.version, GROUPS.memberCount, GROUPS.data].join(", "),
   tree: GROUPS_TREE,
-  countColumn: "group_count",
-  nextOrdinalColumn: "group_ordinal_next",
+  countColumn: TENANTS.groupCount,
+  nextOrdinalColumn: TENANTS.groupOrdinalNext,
   noun: "groups",
   indexedAttributes: GROUP_INDEXED_ATTRIBUTES,
 };
