@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { BenchOptions } from "./args.ts";
 import { renderChart } from "./chart.ts";
 import { machineLine, type Machine } from "./machine.ts";
+import { passwordCpuLine, type PasswordCpu } from "./password-cpu.ts";
 import { OP_LIST, WITHIN_FLOOR_RULE, withinFloor, type FloorName } from "./ops.ts";
 import type { SeedResult } from "./seed.ts";
 import { summarize, type OpSummary } from "./stats.ts";
@@ -44,6 +45,8 @@ export interface BenchReport {
   /** 1-minute load average at the end (the start's is in machine). */
   loadAverageAtEnd: number;
   sizes: SizeReport[];
+  /** CPU time of the password hash itself (measured in the bench's process; workerd has no local CPU figure). */
+  passwordCpu: PasswordCpu;
   /** Rows written per operation in an earlier run (--baseline), by operation name; null without one. */
   baseline: { file: string; startedAt: string; users: number; rowsWritten: Record<string, number> } | null;
 }
@@ -176,6 +179,7 @@ export function printReport(report: BenchReport): void {
   if (report.baseline !== null) out.push("", baselineTitle(report), textTable(EVENTS_HEADER, eventsRows(report)));
   out.push("", `within = ${WITHIN_FLOOR_RULE}, for the issue's targets (lookups, first/last page, member changes, count).`);
   out.push(distanceLine(report));
+  out.push(passwordCpuLine(report.passwordCpu));
   out.push(`Machine: ${machineLine(report.machine)}, ${report.loadAverageAtEnd} at the end`, `Total: ${fmt(report.totalSeconds)} s`);
   process.stdout.write(`${out.join("\n")}\n`);
 }
@@ -218,6 +222,8 @@ export function markdownReport(report: BenchReport, chartFile: string | null): s
       `d1 ms is D1's own SQL time per request (mean), from the same header as the rows.`,
     "",
     distanceLine(report),
+    "",
+    passwordCpuLine(report.passwordCpu),
     "",
     "## Rows read against the floor",
     "",

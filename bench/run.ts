@@ -10,6 +10,7 @@ import { BENCH_RATE_LIMIT, writeBenchConfig } from "./config.ts";
 import { tenantSlug } from "./ids.ts";
 import { describeMachine } from "./machine.ts";
 import { status } from "./progress.ts";
+import { passwordCpu } from "./password-cpu.ts";
 import { printReport, readBaseline, sizeReport, writeReport, type BenchReport, type SizeReport } from "./report.ts";
 import { mulberry32 } from "./rng.ts";
 import { bundleWorker, freePort, startServer, type RunningServer } from "./server.ts";
@@ -112,6 +113,8 @@ async function bench(options: BenchOptions, command: string): Promise<void> {
 
   await server.stop();
   resources.server = null;
+  // After the server stopped, so the hash has the process (and the machine's share of it) to itself.
+  const password = await passwordCpu();
 
   const { outDir, persistTo, baseline, ...rest } = options;
   const report: BenchReport = {
@@ -123,6 +126,7 @@ async function bench(options: BenchOptions, command: string): Promise<void> {
     steps,
     loadAverageAtEnd: Number((loadavg()[0] ?? 0).toFixed(2)),
     sizes,
+    passwordCpu: password,
     baseline: readBaseline(baseline, options.sizes[0] ?? 0),
   };
   printReport(report);

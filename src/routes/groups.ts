@@ -18,7 +18,7 @@ import { normalizeResource } from "../scim/validate/resource.ts";
 import { emptyDelta, foldMemberOperations, isMembersOperation, replaceAllDelta, type MemberDelta } from "../scim/patch/group-delta.ts";
 import { groupFilterSql } from "../storage/filter/groups.ts";
 import { loadMembers, resolveDelta, type MemberRow } from "../storage/repos/group-members.ts";
-import { createGroup, deleteGroup, getGroup, GROUP_SORT_COLUMNS, listGroups, updateGroup, type GroupWrite, type StoredGroup } from "../storage/repos/groups.ts";
+import { createGroup, deleteGroup, getGroup, GROUP_SORT_COLUMNS, listGroups, updateGroup, type GroupWrite, type StoredGroup, type WrittenGroup } from "../storage/repos/groups.ts";
 import { listEndpoint, type ListSource } from "./list-endpoint.ts";
 import { baseUrl, checkBodyId, deleteEndpoint, found, location, modifyWithRetry, notModifiedResponse, projection as readProjection, type Ctx } from "./resource-routes.ts";
 
@@ -52,10 +52,11 @@ function render(c: Ctx, group: StoredGroup, members: MemberRow[] | undefined, op
   return projectResource(renderResource({ ...group, data }, "Group", location(c, "Group", group.id)), GROUP_RESOURCE, options);
 }
 
-async function respondWithGroup(c: Ctx, group: StoredGroup, status: number, extraHeaders: Record<string, string> = {}): Promise<Response> {
+async function respondWithGroup(c: Ctx, group: WrittenGroup, status: number, extraHeaders: Record<string, string> = {}): Promise<Response> {
   const { options, members } = projection(c);
-  // member_count says when there is nothing to load; a group read without members reads no member rows.
-  const rows = members && group.memberCount > 0 ? (await loadMembers(c.var.db, c.var.auth.tenant.id, [group.id])).get(group.id) : undefined;
+  // A write that asked for them read its members in its own batch. Otherwise member_count says when there is
+  // nothing to load; a group read without members reads no member rows.
+  const rows = !members || group.memberCount === 0 ? undefined : (group.members ?? (await loadMembers(c.var.db, c.var.auth.tenant.id, [group.id])).get(group.id));
   return scimJson(render(c, group, rows, options), status, { ETag: etag(group.version), ...extraHeaders });
 }
 
@@ -105,7 +106,7 @@ groupsRoutes.post("/Groups", async (c) => {
   const { resource } = normalizeResource(await readJsonObject(c.req.raw), GROUP_RESOURCE);
   const id = crypto.randomUUID();
   const members = await resolveDelta(c.var.db, c.var.auth.tenant.id, id, replaceAllDelta(memberList(resource)));
-  const group = await createGroup(c.var.db, c.var.auth.tenant.id, id, resource, members, eventOrigin(c));
+  const group = await createGroup(c.var.db, c.var.auth.tenant.id, id, resource, members, eventOrigin(c), { withMembers: projection(c).members });
   return respondWithGroup(c, group, 201, { Location: location(c, "Group", group.id) });
 });
 allowOnly(groupsRoutes, "/Groups", ["GET", "POST"]);
@@ -121,14 +122,26 @@ groupsRoutes.get("/Groups/:id", async (c) => {
   return notModifiedResponse(c, group.version) ?? respondWithGroup(c, group, 200);
 });
 
-/** Read, change, write with a version check (resource-routes.ts: retries, 409, 412). */
-function modifyGroup(c: Ctx, id: string, change: (current: StoredGroup) => Promise<GroupWrite>): Promise<StoredGroup> {
+/**
+ * Read, change, write with a version check (resource-routes.ts: retries, 409, 412). The member delta is
+ * resolved (existence, types, cycles) while the group is read, not after: it depends only on the URL's id and
+ * the body, so the two share one round trip and the write's batch is the second. The batch re-checks
+ * existence and cycles itself, so a retry reuses the resolution.
+ */
+function modifyGroup(
+  c: Ctx,
+  id: string,
+  delta: MemberDelta,
+  change: (current: StoredGroup) => Omit<GroupWrite, "members">,
+  withMembers: boolean,
+): Promise<WrittenGroup> {
+  const resolving = resolveDelta(c.var.db, c.var.auth.tenant.id, id, delta);
+  // Awaited after the read: a missing group is a 404 whatever the members, and its rejection is not unhandled.
+  resolving.catch(() => undefined);
   return modifyWithRetry(c, () => requireGroup(c, id), async (current, pinned) =>
-    updateGroup(c.var.db, c.var.auth.tenant.id, current, { ...(await change(current)), pinned }, eventOrigin(c)),
+    updateGroup(c.var.db, c.var.auth.tenant.id, current, { ...change(current), members: await resolving, pinned, withMembers }, eventOrigin(c)),
   );
 }
-
-const resolve = (c: Ctx, group: StoredGroup, delta: MemberDelta) => resolveDelta(c.var.db, c.var.auth.tenant.id, group.id, delta);
 
 groupsRoutes.put("/Groups/:id", async (c) => {
   projection(c);
@@ -139,7 +152,7 @@ groupsRoutes.put("/Groups/:id", async (c) => {
   // A PUT without `members` leaves the memberships alone (a rename must not empty a large group);
   // `members: []` empties the group.
   const delta = Array.isArray(resource.members) ? replaceAllDelta(resource.members) : emptyDelta();
-  const group = await modifyGroup(c, id, async (current) => ({ data: resource, members: await resolve(c, current, delta) }));
+  const group = await modifyGroup(c, id, delta, () => ({ data: resource }), projection(c).members);
   return respondWithGroup(c, group, 200);
 });
 
@@ -150,11 +163,12 @@ groupsRoutes.patch("/Groups/:id", async (c) => {
   const operations = parsePatchRequest(await readJsonObject(c.req.raw), GROUP_RESOURCE);
   const others = operations.filter((op) => !isMembersOperation(op));
   const delta = foldMemberOperations(operations.filter(isMembersOperation));
-  const group = await modifyGroup(c, c.req.param("id"), async (current) => {
+  const withMembers = wantsBody && projection(c).members;
+  const group = await modifyGroup(c, c.req.param("id"), delta, (current) => {
     // Everything but members is applied to the stored JSON (which has no members) and validated whole.
     const data = others.length > 0 ? normalizeResource(applyPatch({ ...current.data, id: current.id }, others, GROUP_RESOURCE), GROUP_RESOURCE).resource : undefined;
-    return { ...(data !== undefined ? { data } : {}), members: await resolve(c, current, delta) };
-  });
+    return data !== undefined ? { data } : {};
+  }, withMembers);
   if (wantsBody) return respondWithGroup(c, group, 200);
   return new Response(null, { status: 204, headers: { ETag: etag(group.version) } });
 });

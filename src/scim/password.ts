@@ -52,18 +52,19 @@ export async function verifyPassword(password: string, encoded: string, pepper: 
   const salt = base64ToBytes(saltText);
   const expected = base64ToBytes(hashText);
   if (!salt || salt.length === 0 || !expected || expected.length !== HASH_BYTES) return false;
-  const input = parts[0] === SCHEME ? await peppered(password, pepper) : new TextEncoder().encode(password);
+  // Copied into a fresh Uint8Array: TextEncoder's result is typed over any ArrayBuffer-like (Node's types), WebCrypto takes an ArrayBuffer's.
+  const input = parts[0] === SCHEME ? await peppered(password, pepper) : new Uint8Array(new TextEncoder().encode(password));
   const actual = await derive(input, salt, iterations);
   return constantTimeEqual(actual, expected);
 }
 
 /** HMAC-SHA-256(pepper, password): what PBKDF2 stretches. */
-async function peppered(password: string, pepper: string): Promise<Uint8Array> {
+async function peppered(password: string, pepper: string): Promise<Uint8Array<ArrayBuffer>> {
   const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(pepper), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   return new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(password)));
 }
 
-async function derive(input: Uint8Array, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+async function derive(input: Uint8Array<ArrayBuffer>, salt: Uint8Array<ArrayBuffer>, iterations: number): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey("raw", input, "PBKDF2", false, ["deriveBits"]);
   const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, key, HASH_BYTES * 8);
   return new Uint8Array(bits);

@@ -4,16 +4,19 @@
 //   which reads the index range the filter uses. A filter that can use no index scans the tenant, so it is
 //   refused in tenants larger than UNINDEXED_SCAN_CAP.
 // - index paging (startIndex) of the unfiltered list in creation order: position -> row through
-//   position-tree.ts, about count + a few rows at any depth, forwards or backwards.
+//   position-tree.ts, inside the page's own statement, about count + a few rows at any depth, forwards or
+//   backwards. Ascending (Okta's import walk), that statement runs beside the totals: one round trip.
 // - index paging of a sorted or filtered list: read from whichever end is nearer, skipping at most MAX_SKIP
 //   rows; deeper pages are refused with a pointer to cursor paging.
 // - cursor paging (RFC 9865): keyset from the cursor's row, count + 1 rows whatever the depth.
 import { badRequest } from "../../scim/errors.ts";
 import type { Db } from "../d1/db.ts";
 import { walkSql, type Position, type SortColumn } from "./keyset.ts";
-import { FANOUT, locatePosition, type TreeKind } from "./position-tree.ts";
+import { FANOUT, ordinalSql, type TreeKind } from "./position-tree.ts";
 import { Statement } from "../d1/statement.ts";
 import type { SQL } from "drizzle-orm";
+import { TENANTS, type SqlNames } from "../names.ts";
+import type { groups, users } from "../schema.ts";
 
 /**
  * Largest tenant (in resources of the listed type) where a filter that can use no index is answered: such a
@@ -28,12 +31,14 @@ export const UNINDEXED_SCAN_CAP = 50_000;
 export const MAX_SKIP = 10_000;
 
 export interface ListTable {
-  name: "users" | "groups";
+  /** The table's SQL names, from schema.ts (names.ts). */
+  names: SqlNames<typeof users> | SqlNames<typeof groups>;
   /** Selected columns, raw SQL; seq among them. */
   columns: string;
   tree: TreeKind;
-  countColumn: "user_count" | "group_count";
-  nextOrdinalColumn: "user_ordinal_next" | "group_ordinal_next";
+  /** The tenants columns with the table's row count and next ordinal. */
+  countColumn: string;
+  nextOrdinalColumn: string;
   /** "users", "groups": how the resources are named in error details. */
   noun: string;
   /** For error details: the attributes a filter can narrow by through an index. */
@@ -115,17 +120,26 @@ export async function runList(db: Db, table: ListTable, tenantId: number, query:
   const { startIndex, count } = page;
   if (count === 0) return { total: (await totals).total, rows: [], after: false, before: false };
   // A page near the start needs neither the total nor the position tree: it is read while the totals are.
-  // In creation order the tree costs about as much as skipping one block, so "near" is that block.
-  const creationOrder = filter === null && query.sort.column === "seq";
+  // In creation order the tree costs about as much as skipping one block, so "near" is that block. A deeper
+  // page in ascending creation order (Okta's import walk) needs no total either: it starts at position
+  // startIndex, found by the tree walk inside the page's own statement, so it too is read beside the totals.
+  const creationOrder = filter === null && query.sort.column === table.names.seq;
   const near = startIndex - 1 <= (creationOrder ? FANOUT : MAX_SKIP);
-  const early = near ? scope.walk(db, query.sort, query.descending, null, count, startIndex - 1, query.rowColumns) : Promise.resolve(null);
+  const early = near
+    ? scope.walk(db, query.sort, query.descending, null, count, startIndex - 1, query.rowColumns)
+    : creationOrder && !query.descending
+      ? treePage(db, scope, startIndex, count, query.rowColumns)
+      : Promise.resolve(null);
   const [known, earlyRows] = await Promise.all([totals, early]);
   const last = Math.min(known.total, startIndex + count - 1);
   let rows: RawRow[];
   if (earlyRows !== null) rows = earlyRows;
   else if (last < startIndex) rows = [];
-  else if (creationOrder) rows = await treePage(db, scope, query.descending, known, startIndex, last, query.rowColumns);
-  else rows = await endPage(db, scope, query, known.total, startIndex, last);
+  else if (creationOrder) {
+    // Descending position p is ascending position total - p + 1.
+    const from = known.total - last + 1;
+    rows = (await treePage(db, scope, from, last - startIndex + 1, query.rowColumns)).reverse();
+  } else rows = await endPage(db, scope, query, known.total, startIndex, last);
   return { total: known.total, rows, after: last < known.total, before: startIndex > 1 };
 }
 
@@ -145,7 +159,7 @@ function unindexed(table: ListTable, filter: ListFilter, size: number, cap: numb
  */
 async function checkCandidates(db: Db, table: ListTable, tenantId: number, filter: ListFilter, candidates: SQL[], cap: number): Promise<void> {
   const sizeStatement = new Statement();
-  const sizeText = `SELECT ${table.countColumn} AS size FROM tenants WHERE id = ${sizeStatement.bind(tenantId)}`;
+  const sizeText = `SELECT ${table.countColumn} AS size FROM ${TENANTS.$table} WHERE ${TENANTS.id} = ${sizeStatement.bind(tenantId)}`;
   const size = (await db.$client.prepare(sizeText).bind(...sizeStatement.params).first<{ size: number }>())?.size ?? 0;
   if (size <= cap) return;
   let n = 0;
@@ -153,7 +167,7 @@ async function checkCandidates(db: Db, table: ListTable, tenantId: number, filte
     if (n > cap) break;
     const statement = new Statement();
     const text =
-      `SELECT count(*) AS n FROM (SELECT 1 FROM ${table.name} WHERE tenant_id = ${statement.bind(tenantId)} ` +
+      `SELECT count(*) AS n FROM (SELECT 1 FROM ${table.names.$table} WHERE ${table.names.tenantId} = ${statement.bind(tenantId)} ` +
       `AND (${statement.fragment(condition)}) LIMIT ${statement.bind(cap + 1 - n)})`;
     n += (await db.$client.prepare(text).bind(...statement.params).first<{ n: number }>())?.n ?? 0;
   }
@@ -169,8 +183,6 @@ async function checkCandidates(db: Db, table: ListTable, tenantId: number, filte
 
 interface Totals {
   total: number;
-  /** The tenant's next ordinal (unfiltered lists only). */
-  next: number;
 }
 
 /** The rows of one tenant (and filter) of one table. */
@@ -191,40 +203,41 @@ class Scope {
   }
 
   where(statement: Statement): string {
-    const tenant = `tenant_id = ${statement.bind(this.tenantId)}`;
+    const tenant = `${this.table.names.tenantId} = ${statement.bind(this.tenantId)}`;
     return this.filter ? `${tenant} AND (${statement.fragment(this.filter.where)})` : tenant;
   }
 
   /** Whether the tenant is small enough for a capped filter, evaluated once per statement by SQLite. */
   private withinCap(statement: Statement): string {
-    return `(SELECT ${this.table.countColumn} FROM tenants WHERE id = ${statement.bind(this.tenantId)}) <= ${statement.bind(this.cap)}`;
+    return `(SELECT ${this.table.countColumn} FROM ${TENANTS.$table} WHERE ${TENANTS.id} = ${statement.bind(this.tenantId)}) <= ${statement.bind(this.cap)}`;
   }
 
   /**
-   * totalResults (and, unfiltered, the next ordinal). For a capped filter the same statement reads the
+   * totalResults. For a capped filter the same statement reads the
    * tenant's size and counts only within the cap: the count's LIMIT is 0 past it (measured: 1 row read), so
    * the check costs no extra round trip. The filter sits in a FROM subquery, never in a scalar one: D1 caps
    * expression depth at 100, and a scalar or IN subquery counts its filter's depth twice (measured).
    */
   async totals(db: Db): Promise<Totals> {
     const statement = new Statement();
-    const { countColumn, nextOrdinalColumn, name } = this.table;
+    const { countColumn } = this.table;
+    const name = this.table.names.$table;
     if (this.filter === null) {
-      const text = `SELECT ${countColumn} AS total, ${nextOrdinalColumn} AS next FROM tenants WHERE id = ${statement.bind(this.tenantId)}`;
-      return (await db.$client.prepare(text).bind(...statement.params).first<Totals>()) ?? { total: 0, next: 0 };
+      const text = `SELECT ${countColumn} AS total FROM ${TENANTS.$table} WHERE ${TENANTS.id} = ${statement.bind(this.tenantId)}`;
+      return (await db.$client.prepare(text).bind(...statement.params).first<Totals>()) ?? { total: 0 };
     }
     const where = this.where(statement);
     if (!this.capped) {
       const text = `SELECT count(*) AS n FROM ${name} WHERE ${where}`;
-      return { total: (await db.$client.prepare(text).bind(...statement.params).first<{ n: number }>())?.n ?? 0, next: 0 };
+      return { total: (await db.$client.prepare(text).bind(...statement.params).first<{ n: number }>())?.n ?? 0 };
     }
-    const size = `(SELECT ${countColumn} FROM tenants WHERE id = ${statement.bind(this.tenantId)})`;
+    const size = `(SELECT ${countColumn} FROM ${TENANTS.$table} WHERE ${TENANTS.id} = ${statement.bind(this.tenantId)})`;
     const text =
       `SELECT ${size} AS size, count(*) AS n FROM ` +
       `(SELECT 1 FROM ${name} WHERE ${where} LIMIT (CASE WHEN ${this.withinCap(statement)} THEN -1 ELSE 0 END))`;
     const row = await db.$client.prepare(text).bind(...statement.params).first<{ size: number | null; n: number }>();
     if (this.filter && (row?.size ?? 0) > this.cap) throw unindexed(this.table, this.filter, row?.size ?? 0, this.cap);
-    return { total: row?.n ?? 0, next: 0 };
+    return { total: row?.n ?? 0 };
   }
 
   async walk(
@@ -240,35 +253,23 @@ class Scope {
     const where = this.where(statement);
     // Past the cap the LIMIT is 0 and SQLite reads nothing (measured: 1 row); the totals then refuse the request.
     const guard = this.capped ? this.withinCap(statement) : null;
-    const walk = walkSql(statement, { table: this.table.name, columns: this.table.columns, where, sort, descending, after, limit, offset, guard });
+    const walk = walkSql(statement, { table: this.table.names.$table, seq: this.table.names.seq, columns: this.table.columns, where, sort, descending, after, limit, offset, guard });
     const text = withRowColumns(statement, walk, rowColumns);
     const result = await db.$client.prepare(text).bind(...statement.params).all<RawRow>();
     return result.results;
   }
 }
 
-/** Positions first..last of the unfiltered list in creation order (reversed when descending). */
-async function treePage(
-  db: Db,
-  scope: Scope,
-  descending: boolean,
-  totals: Totals,
-  first: number,
-  last: number,
-  rowColumns: RowColumns | undefined,
-): Promise<RawRow[]> {
-  // Descending position p is ascending position total - p + 1.
-  const from = descending ? totals.total - last + 1 : first;
-  const to = descending ? totals.total - first + 1 : last;
-  const at = await locatePosition(db, scope.tenantId, scope.table.tree, from, totals.next);
+/** `count` rows of the unfiltered list in creation order from live position `position` on, in one statement. */
+async function treePage(db: Db, scope: Scope, position: number, count: number, rowColumns: RowColumns | undefined): Promise<RawRow[]> {
   const statement = new Statement();
+  const t = scope.table.names;
   const page =
-    `SELECT ${scope.table.columns}, seq AS sort_key FROM ${scope.table.name} ` +
-    `WHERE tenant_id = ${statement.bind(scope.tenantId)} AND ordinal >= ${statement.bind(at.from)} ` +
-    `ORDER BY ordinal LIMIT ${statement.bind(to - from + 1)} OFFSET ${statement.bind(at.skip)}`;
+    `SELECT ${scope.table.columns}, ${t.seq} AS sort_key FROM ${t.$table} ` +
+    `WHERE ${t.tenantId} = ${statement.bind(scope.tenantId)} AND ${t.ordinal} >= ${ordinalSql(statement, scope.tenantId, scope.table, position)} ` +
+    `ORDER BY ${t.ordinal} LIMIT ${statement.bind(count)}`;
   const text = withRowColumns(statement, page, rowColumns);
-  const rows = (await db.$client.prepare(text).bind(...statement.params).all<RawRow>()).results;
-  return descending ? rows.reverse() : rows;
+  return (await db.$client.prepare(text).bind(...statement.params).all<RawRow>()).results;
 }
 
 /** Positions first..last of a sorted or filtered list, read from the nearer end. */

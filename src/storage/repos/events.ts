@@ -46,6 +46,24 @@ export interface MemberEventSpec {
   versionBump: 0 | 1;
   /** Rows (v = member id, ty = member type) this change really adds or removes, evaluated inside the batch. */
   members: SQL;
+  /** The most rows `members` can yield (the ids the request names), or null when only the database knows. */
+  atMost: number | null;
+}
+
+/**
+ * The change's members as rows (n = event number within the change, members = their JSON array, by member id).
+ * When the request names at most MEMBERS_PER_EVENT members, one event holds them all and a plain aggregate
+ * builds it; numbering rows into chunks (a window, then GROUP BY) costs two temporary b-trees, which D1 bills as
+ * rows read (measured: 6 more rows for a one-member change, 23 against 17 for the whole PATCH).
+ */
+function chunked(spec: MemberEventSpec): SQL {
+  if (spec.atMost !== null && spec.atMost <= MEMBERS_PER_EVENT) {
+    return sql`SELECT 0 AS n, json_group_array(json_object('value', v, 'type', ty)) AS members, count(*) AS k
+      FROM (SELECT v, ty FROM (${spec.members}) ORDER BY v) HAVING k > 0`;
+  }
+  return sql`SELECT n, json_group_array(json_object('value', v, 'type', ty)) AS members
+      FROM (SELECT v, ty, (row_number() OVER (ORDER BY v) - 1) / ${sql.raw(String(MEMBERS_PER_EVENT))} AS n FROM (${spec.members}))
+      GROUP BY n`;
 }
 
 /**
@@ -68,11 +86,7 @@ export function memberEvents(db: Db, tenantId: number, spec: MemberEventSpec): B
       NULL
     FROM ${tenants} AS t
     JOIN groups AS g ON g.tenant_id = t.id AND g.id = ${spec.groupId}
-    JOIN (
-      SELECT n, json_group_array(json_object('value', v, 'type', ty)) AS members
-      FROM (SELECT v, ty, (row_number() OVER (ORDER BY v) - 1) / ${sql.raw(String(MEMBERS_PER_EVENT))} AS n FROM (${spec.members}))
-      GROUP BY n
-    ) AS c
+    JOIN (${chunked(spec)}) AS c
     WHERE t.id = ${tenantId}
     ORDER BY c.n`);
   return [insert, bumpByChanges(db, tenantId)];

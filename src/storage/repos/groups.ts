@@ -11,12 +11,13 @@ import { renderResource } from "../../scim/meta.ts";
 import type { Db } from "../d1/db.ts";
 import { isUniqueViolation } from "../d1/errors.ts";
 import { bumpEventCounter, insertEvent } from "./events.ts";
-import { groupsOf, memberStatements, removeFromAllGroups, type ResolvedDelta } from "./group-members.ts";
+import { groupMembersStatement, groupsOf, memberStatements, removeFromAllGroups, type MemberRow, type ResolvedDelta } from "./group-members.ts";
 import { GROUP_INDEXED_ATTRIBUTES } from "../filter/groups.ts";
 import { guardedBatch, requirePreviousChange } from "../d1/guard.ts";
 import type { SortColumn } from "../listing/keyset.ts";
 import { runList, storedFromRaw, type ListQuery, type ListTable, type RawRow } from "../listing/plan.ts";
 import { GROUPS_TREE } from "../listing/position-tree.ts";
+import { GROUPS, TENANTS } from "../names.ts";
 import { events, groupMembers, groups, tenants, writeGuard } from "../schema.ts";
 
 export interface StoredGroup {
@@ -81,15 +82,17 @@ export async function createGroup(
   data: Record<string, unknown>,
   members: ResolvedDelta,
   origin: EventOrigin,
-): Promise<StoredGroup> {
+  options: { withMembers?: boolean } = {},
+): Promise<WrittenGroup> {
   const now = new Date().toISOString();
   const stored = withoutMembers(data);
   const columns = indexedColumns(stored);
   const data0 = renderGroup(origin, { id, createdAt: now, updatedAt: now, version: 1, data: stored });
   const createdEvent = eventBody(origin, { type: "group.created", occurredAt: now, resourceType: "Group", data: data0 });
   const seq = sql`(SELECT ${groups.seq} FROM ${groups} WHERE ${groups.tenantId} = ${tenantId} AND ${groups.id} = ${id})`;
+  let results: unknown[];
   try {
-    await db.batch([
+    results = await db.batch([
       db.insert(groups).values({
         tenantId,
         id,
@@ -111,15 +114,23 @@ export async function createGroup(
         })
         .where(eq(tenants.id, tenantId)),
       ...memberStatementsBySeq(db, tenantId, seq, id, members, { origin, now, location: groupLocation(origin, id), versionBump: 0 }),
+      // Read in the same batch (seq and member_count are the database's), not in another round trip.
+      db.select(storedColumns).from(groups).where(and(eq(groups.tenantId, tenantId), eq(groups.id, id))),
+      ...(options.withMembers === true && members.add.size > 0 ? [groupMembersStatement(db, tenantId, id)] : []),
     ]);
   } catch (error) {
     if (isUniqueViolation(error, "groups.display_name_key")) throw displayNameTaken(columns.displayName);
     throw error;
   }
-  const created = await getGroup(db, tenantId, id);
+  const withMembers = options.withMembers === true && members.add.size > 0;
+  const createdRows = (withMembers ? results.at(-2) : results.at(-1)) as StoredRow[];
+  const created = createdRows[0];
   if (!created) throw new Error("created group not found");
-  return created;
+  return { ...toStored(created), ...(withMembers ? { members: results.at(-1) as MemberRow[] } : {}) };
 }
+
+/** A group as a write left it; `members` when the write was asked to read them in its batch. */
+export type WrittenGroup = StoredGroup & { members?: MemberRow[] };
 
 /** memberStatements keyed by a seq expression (the row is inserted in the same batch, its seq not yet known). */
 function memberStatementsBySeq(
@@ -150,6 +161,8 @@ export interface GroupWrite {
   members: ResolvedDelta;
   /** The client pinned the version it read (If-Match): even a members-only change must find it unchanged. */
   pinned?: boolean;
+  /** Read the group's members at the end of the batch, for a response that carries them. */
+  withMembers?: boolean;
 }
 
 /**
@@ -169,7 +182,7 @@ export async function updateGroup(
   current: StoredGroup,
   write: GroupWrite,
   origin: EventOrigin,
-): Promise<StoredGroup | null> {
+): Promise<WrittenGroup | null> {
   const now = new Date().toISOString();
   const version = current.version + 1;
   const proposed = write.data !== undefined ? withoutMembers(write.data) : undefined;
@@ -200,23 +213,10 @@ export async function updateGroup(
         .insert(writeGuard)
         .select(sql`SELECT NULL WHERE NOT EXISTS (SELECT 1 FROM ${groups} WHERE tenant_id = ${tenantId} AND seq = ${current.seq}${pinned})`),
       ...memberStatements(db, tenantId, sql`${current.seq}`, current.id, write.members, { origin, now, location, versionBump: 1 }),
-      // Bumped only when this batch wrote a membership event: the tenant's newest event is then about this group,
-      // at this group's version + 1, which no earlier event can be (versions only grow, and events carry theirs).
-      db
-        .update(groups)
-        .set({ version: sql`${groups.version} + 1`, updatedAt: now })
-        .where(
-          and(
-            here,
-            sql`EXISTS (SELECT 1 FROM ${events} AS e WHERE e.tenant_id = ${tenantId}
-              AND e.event_id = (SELECT event_next - 1 FROM ${tenants} WHERE id = ${tenantId})
-              AND json_extract(e.body, '$.resourceId') = ${current.id}
-              AND json_extract(e.body, '$.version') = 'W/"' || (${groups.version} + 1) || '"')`,
-          ),
-        ),
     );
   }
   statements.push(db.select({ memberCount: groups.memberCount, version: groups.version, updatedAt: groups.updatedAt }).from(groups).where(here));
+  if (write.withMembers === true) statements.push(groupMembersStatement(db, tenantId, current.id));
   let results: unknown[] | null;
   try {
     results = await guardedBatch(db, statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
@@ -225,8 +225,9 @@ export async function updateGroup(
     throw error;
   }
   if (!results) return null;
-  const counted = results.at(-1) as { memberCount: number; version: number; updatedAt: string }[] | undefined;
+  const counted = results.at(write.withMembers === true ? -2 : -1) as { memberCount: number; version: number; updatedAt: string }[] | undefined;
   return {
+    ...(write.withMembers === true ? { members: results.at(-1) as MemberRow[] } : {}),
     seq: current.seq,
     id: current.id,
     createdAt: current.createdAt,
@@ -278,19 +279,19 @@ export async function deleteGroup(
 
 /** sortBy attribute (canonical) → indexed column; nullable columns sort their missing values last. */
 export const GROUP_SORT_COLUMNS: Record<string, SortColumn> = {
-  id: { column: "id", nullable: false },
-  displayName: { column: "display_name_key", nullable: false },
-  externalId: { column: "external_id", nullable: true },
-  "meta.created": { column: "created_at", nullable: false },
-  "meta.lastModified": { column: "updated_at", nullable: false },
+  id: { column: GROUPS.id, nullable: false },
+  displayName: { column: GROUPS.displayNameKey, nullable: false },
+  externalId: { column: GROUPS.externalId, nullable: true },
+  "meta.created": { column: GROUPS.createdAt, nullable: false },
+  "meta.lastModified": { column: GROUPS.updatedAt, nullable: false },
 };
 
 const GROUPS_TABLE: ListTable = {
-  name: "groups",
-  columns: "seq, id, created_at, updated_at, version, member_count, data",
+  names: GROUPS,
+  columns: [GROUPS.seq, GROUPS.id, GROUPS.createdAt, GROUPS.updatedAt, GROUPS.version, GROUPS.memberCount, GROUPS.data].join(", "),
   tree: GROUPS_TREE,
-  countColumn: "group_count",
-  nextOrdinalColumn: "group_ordinal_next",
+  countColumn: TENANTS.groupCount,
+  nextOrdinalColumn: TENANTS.groupOrdinalNext,
   noun: "groups",
   indexedAttributes: GROUP_INDEXED_ATTRIBUTES,
 };

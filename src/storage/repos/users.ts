@@ -14,6 +14,7 @@ import { guardedBatch, requirePreviousChange } from "../d1/guard.ts";
 import type { SortColumn } from "../listing/keyset.ts";
 import { runList, storedFromRaw, type ListQuery, type ListTable } from "../listing/plan.ts";
 import { USERS_TREE } from "../listing/position-tree.ts";
+import { TENANTS, USERS } from "../names.ts";
 import { tenants, userEmails, users } from "../schema.ts";
 import { USER_INDEXED_ATTRIBUTES } from "../filter/users.ts";
 
@@ -244,20 +245,20 @@ export async function deleteUser(
 
 /** sortBy attribute (canonical) → indexed column; nullable columns sort their missing values last. */
 export const USER_SORT_COLUMNS: Record<string, SortColumn> = {
-  id: { column: "id", nullable: false },
-  userName: { column: "user_name_key", nullable: false },
-  externalId: { column: "external_id", nullable: true },
-  displayName: { column: "display_name_key", nullable: true },
-  "meta.created": { column: "created_at", nullable: false },
-  "meta.lastModified": { column: "updated_at", nullable: false },
+  id: { column: USERS.id, nullable: false },
+  userName: { column: USERS.userNameKey, nullable: false },
+  externalId: { column: USERS.externalId, nullable: true },
+  displayName: { column: USERS.displayNameKey, nullable: true },
+  "meta.created": { column: USERS.createdAt, nullable: false },
+  "meta.lastModified": { column: USERS.updatedAt, nullable: false },
 };
 
 const USERS_TABLE: ListTable = {
-  name: "users",
-  columns: "seq, id, created_at, updated_at, version, data",
+  names: USERS,
+  columns: [USERS.seq, USERS.id, USERS.createdAt, USERS.updatedAt, USERS.version, USERS.data].join(", "),
   tree: USERS_TREE,
-  countColumn: "user_count",
-  nextOrdinalColumn: "user_ordinal_next",
+  countColumn: TENANTS.userCount,
+  nextOrdinalColumn: TENANTS.userOrdinalNext,
   noun: "users",
   indexedAttributes: USER_INDEXED_ATTRIBUTES,
 };
