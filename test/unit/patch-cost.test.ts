@@ -5,18 +5,15 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ScimError } from "../../src/scim/errors.ts";
 import { ElementIndex, sameElement } from "../../src/scim/patch/elements.ts";
-import { applyPatch, MAX_PATCH_ELEMENT_VISITS, parsePatchRequest } from "../../src/scim/patch/index.ts";
-import { PATCH_OP_SCHEMA, USER_SCHEMA } from "../../src/scim/schema/core.ts";
+import { MAX_PATCH_ELEMENT_VISITS } from "../../src/scim/patch/index.ts";
+import { USER_SCHEMA } from "../../src/scim/schema/core.ts";
 import { USER_RESOURCE } from "../../src/scim/schema/registry.ts";
 import type { AttributeDef } from "../../src/scim/schema/types.ts";
 import { MAX_MULTI_VALUES } from "../../src/scim/validate/limits.ts";
+import { patch } from "../support/patch.ts";
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const emails = (n: number, tag: string) => range(n).map((i) => ({ value: `${tag}${i}@example.com`, type: "work" }));
-
-function patch(resource: Record<string, unknown>, operations: unknown[]): Record<string, unknown> {
-  return applyPatch(resource, parsePatchRequest({ schemas: [PATCH_OP_SCHEMA], Operations: operations }, USER_RESOURCE), USER_RESOURCE);
-}
 
 function failure(fn: () => unknown): ScimError {
   try {
