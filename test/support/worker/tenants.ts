@@ -8,3 +8,10 @@ import { insertTenant } from "../../../tools/tenant-statements.ts";
 export async function createTenant(slug: string, defaultOrganization: string | null = null): Promise<void> {
   await env.DB.prepare(insertTenant({ slug, region: "local", defaultOrganization })).run();
 }
+
+/** The tenant's row id (what storage and seeding statements key on). */
+export async function tenantId(slug: string): Promise<number> {
+  const row = await env.DB.prepare("SELECT id FROM tenants WHERE slug = ?").bind(slug).first<{ id: number }>();
+  if (row === null) throw new Error(`no tenant ${slug}`);
+  return row.id;
+}
