@@ -1,4 +1,4 @@
-// A PATCH's CPU cost is linear in its size (issue 11, security item 1): one valid token could make one
+// A PATCH's CPU cost is linear in its size (a denial-of-service bound): one valid token could make one
 // request burn minutes of CPU by adding thousands of values that were each compared with the whole list,
 // and the 1000-element cap was checked only after all of them were applied.
 import fc from "fast-check";

@@ -1,4 +1,4 @@
-// Configuration fails closed (issue 11, security item 6): vars and secrets are parsed once into a typed config,
+// Configuration fails closed (README, "Configuration and Worker secrets"): vars and secrets are parsed once into a typed config,
 // and a deployment with an invalid one refuses every request with a 503 and a log line naming the setting,
 // rather than serving with a NaN key-cache TTL (a cache that never expires: revocation stops working).
 import { env } from "cloudflare:workers";

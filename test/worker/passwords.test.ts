@@ -1,4 +1,4 @@
-// POST /v1/passwords/verify (issue 13): the application checks a password Okta synced. Deactivated users are
+// POST /v1/passwords/verify (README, "Password checks"): the application checks a password Okta synced. Deactivated users are
 // never valid; unknown users cost the same PBKDF2 as known ones; wrong passwords are rate limited per user
 // and per key; the password appears in no response, log line or event.
 import { env } from "cloudflare:workers";

@@ -1,4 +1,4 @@
-// Issue 16: every request Okta and Entra send makes at most two sequential D1 round trips (the write paths'
+// D1 round trips per request (README, "Cost and the benchmark"): every request Okta and Entra send makes at most two sequential D1 round trips (the write paths'
 // figures are pinned as they are until their batches are reworked). In production each round trip is a network
 // hop between the Worker near the identity provider and the database's one location, so these numbers, not
 // rows, decide latency. Counted by the D1 meter (src/storage/d1/meter.ts) and read from Server-Timing, with the
