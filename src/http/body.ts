@@ -1,5 +1,6 @@
 // Request bodies: SCIM or plain JSON (Okta sends both), at most MAX_BODY_BYTES, valid UTF-8, a JSON object
 // nesting at most MAX_JSON_DEPTH deep, with well-formed Unicode strings and no key given twice in one object.
+// The capped UTF-8 read (readBodyText) serves the OAuth forms too, with their own limit and error format.
 import { badRequest, payloadTooLarge, unsupportedMediaType } from "../scim/errors.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
