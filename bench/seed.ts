@@ -6,7 +6,9 @@
 // start-up, paid again for every chunk that the progress bar needs.
 // Columns the schema fills by trigger for writers other than the repositories (list ordinals, folded
 // display names) are left to those triggers, so the seeded rows are what any other writer would leave.
+// Table and column names come from the drizzle schema (bench/sql-text.ts); the generated values stay SQL text.
 import type { D1Database, D1PreparedStatement } from "@cloudflare/workers-types/index.ts";
+import { sql } from "drizzle-orm";
 import { getPlatformProxy } from "wrangler";
 import { join } from "node:path";
 import { REPO_ROOT, wranglerEnv } from "../tools/wrangler.ts";
@@ -22,6 +24,8 @@ import {
   sqlUserName,
 } from "./ids.ts";
 import { progressBar } from "./progress.ts";
+import { col, cols, sqlText } from "./sql-text.ts";
+import * as schema from "../src/storage/schema.ts";
 
 const CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 const ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -57,11 +61,7 @@ function chunkSize(users: number): number {
  */
 function insertUsers(db: D1Database, tenantId: number, from: number, to: number): D1PreparedStatement {
   const name = sqlUserName("i");
-  return db
-    .prepare(
-      `WITH RECURSIVE n(i) AS (SELECT ?2 UNION ALL SELECT i + 1 FROM n WHERE i < ?3)
-       INSERT INTO users (tenant_id, id, user_name, user_name_key, external_id, display_name, active, created_at, updated_at, version, data)
-       SELECT ?1, ${sqlUserId("i")}, ${name}, ${name}, printf('00u%07d', i), printf('Bench User %07d', i), 1, ?4, ?4, 1,
+  const values = `?1, ${sqlUserId("i")}, ${name}, ${name}, printf('00u%07d', i), printf('Bench User %07d', i), 1, ?4, ?4, 1,
          json_object(
            'schemas', json_array('${CORE_USER}', '${ENTERPRISE_USER}'),
            'userName', ${name}, 'externalId', printf('00u%07d', i),
@@ -69,8 +69,26 @@ function insertUsers(db: D1Database, tenantId: number, from: number, to: number)
            'displayName', printf('Bench User %07d', i),
            'emails', json_array(json_object('value', ${name}, 'type', 'work', 'primary', json('true'))),
            'active', json('true'),
-           '${ENTERPRISE_USER}', json_object('department', printf('Dept %02d', i % 40), 'employeeNumber', printf('%07d', i)))
-       FROM n`,
+           '${ENTERPRISE_USER}', json_object('department', printf('Dept %02d', i % 40), 'employeeNumber', printf('%07d', i)))`;
+  const columns = cols(
+    schema.users.tenantId,
+    schema.users.id,
+    schema.users.userName,
+    schema.users.userNameKey,
+    schema.users.externalId,
+    schema.users.displayName,
+    schema.users.active,
+    schema.users.createdAt,
+    schema.users.updatedAt,
+    schema.users.version,
+    schema.users.data,
+  );
+  return db
+    .prepare(
+      sqlText(sql`WITH RECURSIVE n(i) AS (SELECT ?2 UNION ALL SELECT i + 1 FROM n WHERE i < ?3)
+       INSERT INTO ${schema.users} (${columns})
+       SELECT ${sql.raw(values)}
+       FROM n`),
     )
     .bind(tenantId, from, to, SEEDED_AT);
 }
@@ -79,9 +97,9 @@ function insertUsers(db: D1Database, tenantId: number, from: number, to: number)
 function insertEmails(db: D1Database, tenantId: number): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO user_emails (tenant_id, user_seq, value_key, type, is_primary)
-       SELECT tenant_id, seq, user_name_key, 'work', 1 FROM users
-       WHERE tenant_id = ?1 AND seq > (SELECT coalesce(max(user_seq), 0) FROM user_emails WHERE tenant_id = ?1)`,
+      sqlText(sql`INSERT INTO ${schema.userEmails} (${cols(schema.userEmails.tenantId, schema.userEmails.userSeq, schema.userEmails.valueKey, schema.userEmails.type, schema.userEmails.primary)})
+       SELECT ${cols(schema.users.tenantId, schema.users.seq, schema.users.userNameKey)}, 'work', 1 FROM ${schema.users}
+       WHERE ${col(schema.users.tenantId)} = ?1 AND ${col(schema.users.seq)} > (SELECT coalesce(max(${col(schema.userEmails.userSeq)}), 0) FROM ${schema.userEmails} WHERE ${col(schema.userEmails.tenantId)} = ?1)`),
     )
     .bind(tenantId);
 }
@@ -90,9 +108,9 @@ function insertEmails(db: D1Database, tenantId: number): D1PreparedStatement {
 function insertMembers(db: D1Database, tenantId: number, g: number, from: number, to: number): D1PreparedStatement {
   return db
     .prepare(
-      `WITH RECURSIVE n(i) AS (SELECT ?3 UNION ALL SELECT i + 1 FROM n WHERE i < ?4)
-       INSERT INTO group_members (tenant_id, group_id, member_id, member_type)
-       SELECT ?1, ?2, ${sqlUserId("i")}, 'User' FROM n`,
+      sqlText(sql`WITH RECURSIVE n(i) AS (SELECT ?3 UNION ALL SELECT i + 1 FROM n WHERE i < ?4)
+       INSERT INTO ${schema.groupMembers} (${cols(schema.groupMembers.tenantId, schema.groupMembers.groupId, schema.groupMembers.memberId, schema.groupMembers.memberType)})
+       SELECT ?1, ?2, ${sql.raw(sqlUserId("i"))}, 'User' FROM n`),
     )
     .bind(tenantId, groupId(g), from, to);
 }
@@ -105,8 +123,19 @@ function insertGroups(db: D1Database, tenantId: number, users: number): D1Prepar
     statements.push(
       db
         .prepare(
-          `INSERT INTO groups (tenant_id, id, display_name, display_name_key, external_id, created_at, updated_at, version, member_count, data)
-           VALUES (?1, ?2, ?3, lower(?3), ?4, ?5, ?5, 1, ?6, ?7)`,
+          sqlText(sql`INSERT INTO ${schema.groups} (${cols(
+            schema.groups.tenantId,
+            schema.groups.id,
+            schema.groups.displayName,
+            schema.groups.displayNameKey,
+            schema.groups.externalId,
+            schema.groups.createdAt,
+            schema.groups.updatedAt,
+            schema.groups.version,
+            schema.groups.memberCount,
+            schema.groups.data,
+          )})
+           VALUES (?1, ?2, ?3, lower(?3), ?4, ?5, ?5, 1, ?6, ?7)`),
         )
         .bind(tenantId, groupId(g), groupName(g), `00g${String(g).padStart(7, "0")}`, SEEDED_AT, Math.max(0, to - from + 1), data),
     );
@@ -116,7 +145,8 @@ function insertGroups(db: D1Database, tenantId: number, users: number): D1Prepar
 
 /** Whether the tenant has any user: an unmarked tenant with users was seeded part-way by an interrupted run. */
 export async function hasUsers(db: D1Database, tenantId: number): Promise<boolean> {
-  return (await db.prepare("SELECT 1 AS found FROM users WHERE tenant_id = ?1 LIMIT 1").bind(tenantId).first()) !== null;
+  const statement = sqlText(sql`SELECT 1 AS found FROM ${schema.users} WHERE ${col(schema.users.tenantId)} = ?1 LIMIT 1`);
+  return (await db.prepare(statement).bind(tenantId).first()) !== null;
 }
 
 export interface SeedResult {
@@ -154,7 +184,7 @@ export async function seedTenant(db: D1Database, tenantId: number, slug: string,
     await db.batch([
       ...insertGroups(db, tenantId, users),
       ...small,
-      db.prepare("UPDATE tenants SET user_count = ?2, group_count = ?3 WHERE id = ?1").bind(tenantId, users, SMALL_GROUPS + 1),
+      db.prepare(sqlText(sql`UPDATE ${schema.tenants} SET ${col(schema.tenants.userCount)} = ?2, ${col(schema.tenants.groupCount)} = ?3 WHERE ${col(schema.tenants.id)} = ?1`)).bind(tenantId, users, SMALL_GROUPS + 1),
     ]),
   );
   const seconds = (Date.now() - started) / 1000;

@@ -1,4 +1,4 @@
-import { Hono, type Context } from "hono";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { requireAuth } from "./http/auth.ts";
 import { checkDeclaredLength } from "./http/body.ts";
@@ -36,6 +36,17 @@ function requireConfig(c: Context<AppEnv>): Config {
 }
 
 /**
+ * A sub-app behind authentication, the same stack for SCIM and the application's API. Failed-auth limits wrap
+ * auth (they count its 401s); `afterAuth` (a scope check) runs once auth has found the key; the tenant limit
+ * needs the tenant auth found; committed events go to the webhook queue once the handler is done.
+ */
+function authenticated(...afterAuth: MiddlewareHandler<AppEnv>[]): Hono<AppEnv> {
+  const sub = new Hono<AppEnv>();
+  for (const middleware of [limitFailedAuth, requireAuth, ...afterAuth, limitTenantRequests, enqueueCommittedEvents]) sub.use("*", middleware);
+  return sub;
+}
+
+/**
  * The worker's Hono app. `extendScim` mounts extra routes behind the same auth and limits: the bench's worker
  * entry (bench/worker/) adds its floor statements this way, so the deployed bundle carries none of them.
  */
@@ -53,12 +64,7 @@ export function createApp(extendScim?: (scim: Hono<AppEnv>) => void): Hono<AppEn
     await next();
   });
 
-  const scim = new Hono<AppEnv>();
-  // Failed-auth limits wrap auth (they count its 401s); the tenant limit needs the tenant auth found.
-  scim.use("*", limitFailedAuth);
-  scim.use("*", requireAuth);
-  scim.use("*", limitTenantRequests);
-  scim.use("*", enqueueCommittedEvents);
+  const scim = authenticated();
   scim.route("/", discovery);
   scim.route("/", usersRoutes);
   scim.route("/", groupsRoutes);
@@ -67,12 +73,7 @@ export function createApp(extendScim?: (scim: Hono<AppEnv>) => void): Hono<AppEn
   app.route("/scim/v2", scim);
 
   // The application's API: `app` keys only (a `scim` key is a 403 once authenticated).
-  const v1 = new Hono<AppEnv>();
-  v1.use("*", limitFailedAuth);
-  v1.use("*", requireAuth);
-  v1.use("*", requireAppScope);
-  v1.use("*", limitTenantRequests);
-  v1.use("*", enqueueCommittedEvents);
+  const v1 = authenticated(requireAppScope);
   v1.route("/", eventsRoutes);
   v1.route("/", passwordRoutes);
   app.route("/v1", v1);

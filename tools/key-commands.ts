@@ -13,8 +13,8 @@ import {
   type KeyState,
 } from "../src/keys/token.ts";
 import { usageError, wranglerError } from "./errors.ts";
-import { sqlNullableString, sqlString } from "./sql.ts";
 import { queryCurrentSchema } from "./local-schema.ts";
+import { insertTenant, selectTenantStatus } from "./tenant-statements.ts";
 import { d1Execute, kvGet, kvList, kvPut, type Target } from "./wrangler.ts";
 
 // Cloudflare KV rejects metadata above 1024 bytes of JSON.
@@ -69,29 +69,21 @@ export interface TenantResult {
   status: string;
 }
 
-const selectTenantStatus = (slug: string) => `SELECT status FROM tenants WHERE slug = ${sqlString(slug)};`;
-
 /** Creates the tenant unless it exists. A tenant that exists costs one read; a new one a read and a write. */
 export async function ensureTenant(target: Target, slug: string, defaultOrganization: string | null): Promise<TenantResult> {
-  const [found] = await queryCurrentSchema(target, selectTenantStatus(slug));
+  const [found] = await queryCurrentSchema(target, `${selectTenantStatus(slug)};`);
   const existingStatus = found?.[0]?.status;
   if (typeof existingStatus === "string") return { created: false, status: existingStatus };
 
   const region = target.env ?? "local";
-  // ON CONFLICT: a concurrent create may have won the race; RETURNING yields a row only if this insert did.
-  const [inserted, existing] = await d1Execute(
-    target,
-    `INSERT INTO tenants (slug, region, default_organization, status, created_at) ` +
-      `VALUES (${sqlString(slug)}, ${sqlString(region)}, ${sqlNullableString(defaultOrganization)}, 'active', ${sqlString(new Date().toISOString())}) ` +
-      `ON CONFLICT (slug) DO NOTHING RETURNING id; ${selectTenantStatus(slug)}`,
-  );
+  const [inserted, existing] = await d1Execute(target, `${insertTenant({ slug, region, defaultOrganization })}; ${selectTenantStatus(slug)};`);
   const status = existing?.[0]?.status;
   if (typeof status !== "string") throw wranglerError(`tenant ${slug} could not be created`);
   return { created: (inserted?.length ?? 0) > 0, status };
 }
 
 export async function tenantExists(target: Target, slug: string): Promise<boolean> {
-  const [rows] = await queryCurrentSchema(target, selectTenantStatus(slug));
+  const [rows] = await queryCurrentSchema(target, `${selectTenantStatus(slug)};`);
   return (rows?.length ?? 0) > 0;
 }
 

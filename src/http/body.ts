@@ -1,5 +1,6 @@
 // Request bodies: SCIM or plain JSON (Okta sends both), at most MAX_BODY_BYTES, valid UTF-8, a JSON object
 // nesting at most MAX_JSON_DEPTH deep, with well-formed Unicode strings and no key given twice in one object.
+// The capped UTF-8 read (readBodyText) serves the OAuth forms too, with their own limit and error format.
 import { badRequest, payloadTooLarge, unsupportedMediaType } from "../scim/errors.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -23,21 +24,44 @@ export function checkDeclaredLength(request: Request): void {
   if (declared !== null && Number(declared) > MAX_BODY_BYTES) throw tooLarge();
 }
 
+/** The media type of the request's Content-Type, lower case and without parameters ("" when there is none). */
+export function mediaTypeOf(request: Request): string {
+  return (request.headers.get("Content-Type") ?? "").split(";")[0]!.trim().toLowerCase();
+}
+
+/** What a body reader answers for a body that is too long or not UTF-8: SCIM and OAuth each in their own format. */
+export interface BodyErrors {
+  tooLarge: () => Error;
+  notUtf8: () => Error;
+}
+
+const JSON_BODY_ERRORS: BodyErrors = {
+  tooLarge,
+  notUtf8: () => badRequest("invalidSyntax", "The request body is not valid UTF-8."),
+};
+
+/**
+ * The body as text, refused as soon as it passes `limit` bytes (a chunked body declares no length to check
+ * first), and refused when it is not valid UTF-8.
+ */
+export async function readBodyText(request: Request, limit: number, errors: BodyErrors): Promise<string> {
+  const bytes = await readAtMost(request, limit, errors.tooLarge);
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw errors.notUtf8();
+  }
+}
+
 export async function readJsonObject(request: Request): Promise<Record<string, unknown>> {
-  const mediaType = (request.headers.get("Content-Type") ?? "").split(";")[0]!.trim().toLowerCase();
+  const mediaType = mediaTypeOf(request);
   if (!ACCEPTED_MEDIA_TYPES.has(mediaType)) {
     throw unsupportedMediaType(
       `Unsupported Content-Type "${mediaType || "(none)"}": send application/scim+json or application/json.`,
     );
   }
   checkDeclaredLength(request);
-  const bytes = await readCapped(request);
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    throw badRequest("invalidSyntax", "The request body is not valid UTF-8.");
-  }
+  const text = await readBodyText(request, MAX_BODY_BYTES, JSON_BODY_ERRORS);
   if (text.trim() === "") throw badRequest("invalidSyntax", "The request body is empty; a JSON object is required.");
   let parsed: unknown;
   try {
@@ -126,7 +150,7 @@ function checkUnicodeEscape(text: string, i: number): number {
   );
 }
 
-async function readCapped(request: Request): Promise<Uint8Array> {
+async function readAtMost(request: Request, limit: number, tooLarge: () => Error): Promise<Uint8Array> {
   if (!request.body) return new Uint8Array();
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -135,7 +159,7 @@ async function readCapped(request: Request): Promise<Uint8Array> {
     const { done, value } = await reader.read();
     if (done) break;
     total += value.byteLength;
-    if (total > MAX_BODY_BYTES) {
+    if (total > limit) {
       await reader.cancel();
       throw tooLarge();
     }

@@ -35,11 +35,6 @@ export const tooManyTenantRequests = () =>
 /** Sources this isolate has seen refused: their later failures are 429s without asking the limiter again. */
 const refused = new TtlCache<true>(10_000);
 
-/** For tests: forget which sources this isolate has seen refused. */
-export function clearRefusedSources(): void {
-  refused.clear();
-}
-
 /**
  * Asks a limiter; a limiter that fails (binding missing, service error) lets the request through, since
  * refusing every SCIM request because the counter had a hiccup would be worse than not counting one.

@@ -4,6 +4,7 @@
 // authorization page answers people with HTML and answers the client only through its redirect URI.
 import { Hono, type Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
+import { mediaTypeOf, readBodyText, type BodyErrors } from "../http/body.ts";
 import type { AppEnv } from "../http/context.ts";
 import { allowOnly } from "../http/methods.ts";
 import { clientAddress } from "../http/rate-limit.ts";
@@ -62,44 +63,17 @@ allowOnly(oauthRoutes, "/.well-known/oauth-authorization-server", ["GET"]);
 /** OAuth forms are a few hundred bytes; this bound keeps a hostile body from costing more. */
 const MAX_FORM_BYTES = 16 * 1024;
 
-/** The body, refused as soon as it passes `limit` bytes (a chunked body declares no length to check first). */
-async function readAtMost(request: Request, limit: number): Promise<Uint8Array> {
-  if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel();
-      throw invalidRequest(`The request body exceeds ${limit} bytes.`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
-}
+/** Errors in OAuth's format (RFC 6749 §5.2), not SCIM's. */
+const FORM_BODY_ERRORS: BodyErrors = {
+  tooLarge: () => invalidRequest(`The request body exceeds ${MAX_FORM_BYTES} bytes.`),
+  notUtf8: () => invalidRequest("The request body is not valid UTF-8."),
+};
 
 async function readForm(request: Request): Promise<ParsedParams> {
-  const mediaType = (request.headers.get("Content-Type") ?? "").split(";")[0]!.trim().toLowerCase();
-  if (mediaType !== "application/x-www-form-urlencoded") {
+  if (mediaTypeOf(request) !== "application/x-www-form-urlencoded") {
     throw invalidRequest("Send the parameters as application/x-www-form-urlencoded (RFC 6749 §4.1.3).");
   }
-  const bytes = await readAtMost(request, MAX_FORM_BYTES);
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    throw invalidRequest("The request body is not valid UTF-8.");
-  }
-  return readParams(new URLSearchParams(text));
+  return readParams(new URLSearchParams(await readBodyText(request, MAX_FORM_BYTES, FORM_BODY_ERRORS)));
 }
 
 // ---------------------------------------------------------------------------------------------------

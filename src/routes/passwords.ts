@@ -23,11 +23,6 @@ const dummy = (pepper: string) => (dummyHash ??= hashPassword(crypto.randomUUID(
 /** Users and keys this isolate saw go over their limit: refused without another PBKDF2 until the window ends. */
 const refused = new TtlCache<true>(10_000);
 
-/** For tests: forget what this isolate refused. */
-export function clearRefusedPasswordChecks(): void {
-  refused.clear();
-}
-
 const tooManyFailures = () =>
   tooManyRequests(RATE_LIMIT_PERIOD_SECONDS, `Too many failed password checks for this user or with this key. Retry after ${RATE_LIMIT_PERIOD_SECONDS} seconds.`);
 

@@ -9,6 +9,7 @@ import { badRequest, changedDuringWrite, concurrentChange, notFound } from "../s
 import { etag } from "../scim/meta.ts";
 import { includesAttribute, parseAttributeList, type ProjectionOptions } from "../scim/projection.ts";
 import type { ResourceSchemas } from "../scim/schema/registry.ts";
+import type { DeleteGuard, DeleteOutcome } from "../storage/repos/versioned-delete.ts";
 
 export type Ctx = Context<AppEnv>;
 
@@ -74,17 +75,11 @@ export async function modifyWithRetry<T extends { version: number }>(
   }
 }
 
-/** What a storage delete needs from the request: the If-Match check, and whether it pins the version. */
-export interface DeleteGuard {
-  check: (version: number) => void;
-  pinned: boolean;
-}
-
 /** DELETE /<Resource>/{id}: 204, 404, or 412 when If-Match does not name the version deleted. */
 export async function deleteEndpoint(
   c: Ctx,
   type: ResourceTypeName,
-  remove: (id: string, guard: DeleteGuard) => Promise<"deleted" | "missing" | "changed">,
+  remove: (id: string, guard: DeleteGuard) => Promise<DeleteOutcome>,
 ): Promise<Response> {
   const id = c.req.param("id") ?? "";
   const outcome = await remove(id, { check: (version) => checkIfMatch(c.req.raw, version), pinned: ifMatchSent(c) });

@@ -1,4 +1,4 @@
-// Issue 13, proven with a real client: `npm run dev` serves the worker, a scripted Okta-like client provisions
+// The sync protocol (README, "Consuming changes in your application") proven with a real client: `npm run dev` serves the worker, a scripted Okta-like client provisions
 // the demo tenant, and the example application (examples/sync-app) takes the head, snapshots the directory and
 // follows the feed into its own SQLite file while the client keeps creating, updating, deactivating, deleting
 // and pushing groups. Once it has caught up, its database equals the directory that SCIM GET shows.

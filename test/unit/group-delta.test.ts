@@ -4,16 +4,15 @@
 // POST and PUT bodies become a replace-all change through replaceAllDelta. applyPatch never sees members, so
 // these tests pin the code that decides what a membership PATCH does.
 import { describe, expect, it } from "vitest";
-import { ScimError } from "../../src/scim/errors.ts";
 import { parsePatchRequest } from "../../src/scim/patch/index.ts";
 import { PATCH_OP_SCHEMA } from "../../src/scim/schema/core.ts";
 import { GROUP_RESOURCE } from "../../src/scim/schema/registry.ts";
 import { foldMemberOperations, isMembersOperation, replaceAllDelta, type MemberDelta } from "../../src/scim/patch/group-delta.ts";
+import { expectBadRequest, parsePatch } from "../support/patch.ts";
 
 /** The route's path: parse against the Group schema, keep the members operations, fold them. */
 function fold(...operations: unknown[]): MemberDelta {
-  const parsed = parsePatchRequest({ schemas: [PATCH_OP_SCHEMA], Operations: operations }, GROUP_RESOURCE);
-  return foldMemberOperations(parsed.filter(isMembersOperation));
+  return foldMemberOperations(parsePatch(operations, GROUP_RESOURCE).filter(isMembersOperation));
 }
 
 /** The delta as plain data, so a test states the whole outcome in one literal. */
@@ -23,20 +22,6 @@ function plain(delta: MemberDelta): { clear: boolean; add: Record<string, string
     add: Object.fromEntries([...delta.add].map(([id, type]) => [id, type ?? null])),
     remove: [...delta.remove].sort(),
   };
-}
-
-function expectBadRequest(fn: () => unknown, scimType: string, ...fragments: string[]): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(ScimError);
-  const error = caught as ScimError;
-  expect(error.status).toBe(400);
-  expect(error.scimType).toBe(scimType);
-  for (const fragment of fragments) expect(error.message).toContain(fragment);
 }
 
 describe("which operations are membership operations", () => {

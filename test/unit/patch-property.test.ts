@@ -5,9 +5,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { runs } from "../support/fast-check.ts";
 import { ScimError } from "../../src/scim/errors.ts";
-import { applyPatch, parsePatchRequest } from "../../src/scim/patch/index.ts";
-import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, PATCH_OP_SCHEMA, USER_SCHEMA } from "../../src/scim/schema/core.ts";
+import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from "../../src/scim/schema/core.ts";
 import { GROUP_RESOURCE, USER_RESOURCE, type ResourceSchemas } from "../../src/scim/schema/registry.ts";
+import { patch } from "../support/patch.ts";
 
 type Json = Record<string, unknown>;
 const ENT = ENTERPRISE_USER_SCHEMA;
@@ -106,7 +106,7 @@ function check(resource: ResourceSchemas, base: () => Json, ops: unknown[], exte
   const snapshot = structuredClone(input);
   let out: Json | undefined;
   try {
-    out = applyPatch(input, parsePatchRequest({ schemas: [PATCH_OP_SCHEMA], Operations: ops }, resource), resource);
+    out = patch(input, ops, resource);
   } catch (error) {
     if (!(error instanceof ScimError)) throw error;
     expect(error.status).toBe(400);

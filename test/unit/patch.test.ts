@@ -1,10 +1,10 @@
 // applyPatch: RFC 7644 §3.5.2 semantics and the request shapes Okta and Microsoft Entra ID send.
 import { describe, expect, it } from "vitest";
-import { ScimError } from "../../src/scim/errors.ts";
-import { applyPatch, parsePatchRequest } from "../../src/scim/patch/index.ts";
+import { applyPatch } from "../../src/scim/patch/index.ts";
 import { str } from "../../src/scim/schema/builders.ts";
-import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, PATCH_OP_SCHEMA, USER_SCHEMA } from "../../src/scim/schema/core.ts";
+import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA } from "../../src/scim/schema/core.ts";
 import { GROUP_RESOURCE, USER_RESOURCE, type ResourceSchemas } from "../../src/scim/schema/registry.ts";
+import { expectBadRequest, parsePatch, patch } from "../support/patch.ts";
 
 type Json = Record<string, unknown>;
 const ENT = ENTERPRISE_USER_SCHEMA;
@@ -42,25 +42,6 @@ function group(): Json {
   };
 }
 
-function patch(resource: Json, operations: unknown[], schemas: ResourceSchemas = USER_RESOURCE): Json {
-  return applyPatch(resource, parsePatchRequest({ schemas: [PATCH_OP_SCHEMA], Operations: operations }, schemas), schemas);
-}
-
-function expectError(fn: () => unknown, scimType: string, ...fragments: string[]): ScimError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(ScimError);
-  const error = caught as ScimError;
-  expect(error.status).toBe(400);
-  expect(error.scimType).toBe(scimType);
-  for (const fragment of fragments) expect(error.message).toContain(fragment);
-  return error;
-}
-
 describe("okta request shapes", () => {
   it("okta: deactivate via PATCH without path", () => {
     const out = patch(user(), [{ op: "replace", value: { active: false } }]);
@@ -92,7 +73,7 @@ describe("okta request shapes", () => {
   });
 
   it("okta: a path-less value carrying a different id fails with mutability", () => {
-    expectError(() => patch(group(), [{ op: "replace", value: { id: "g-2", displayName: "X" } }], GROUP_RESOURCE), "mutability", '"id" is readOnly', '"g-2"');
+    expectBadRequest(() => patch(group(), [{ op: "replace", value: { id: "g-2", displayName: "X" } }], GROUP_RESOURCE), "mutability", '"id" is readOnly', '"g-2"');
   });
 
   it("okta: add members (display dropped) and re-adding a member does not duplicate it", () => {
@@ -318,8 +299,8 @@ describe("a whole extension whose value carries a schemas member (as serializers
   });
 
   it("a schemas member that does not name the extension is invalidValue, not silently dropped", () => {
-    expectError(() => patch(user(), [{ op: "replace", path: ENT, value: { schemas: [USER_SCHEMA], department: "x" } }]), "invalidValue", `must be an array naming ${ENT}`);
-    expectError(() => patch(user(), [{ op: "replace", path: ENT, value: { schemas: ENT, department: "x" } }]), "invalidValue", `must be an array naming ${ENT}`);
+    expectBadRequest(() => patch(user(), [{ op: "replace", path: ENT, value: { schemas: [USER_SCHEMA], department: "x" } }]), "invalidValue", `must be an array naming ${ENT}`);
+    expectBadRequest(() => patch(user(), [{ op: "replace", path: ENT, value: { schemas: ENT, department: "x" } }]), "invalidValue", `must be an array naming ${ENT}`);
   });
 });
 
@@ -353,13 +334,13 @@ describe("rfc7644 3.5.2.3 replace", () => {
   });
 
   it("rfc7644 3.5.2.3: a filter matching nothing that is not an eq conjunction fails with noTarget", () => {
-    expectError(
+    expectBadRequest(
       () => patch(user(), [{ op: "replace", path: 'emails[type eq "other" or value co "zzz"].value', value: "x" }]),
       "noTarget",
       "Operations[0]",
       "emails",
     );
-    expectError(() => patch(user(), [{ op: "replace", path: 'emails[value sw "nobody"].type', value: "x" }]), "noTarget");
+    expectBadRequest(() => patch(user(), [{ op: "replace", path: 'emails[value sw "nobody"].type', value: "x" }]), "noTarget");
   });
 
   it("rfc7644 3.5.2.3: replace of an absent attribute adds it", () => {
@@ -432,15 +413,15 @@ describe("rfc7644 3.5.2.2 remove", () => {
   });
 
   it("rfc7644 3.5.2.2: removing a required attribute fails with mutability", () => {
-    expectError(() => patch(user(), [{ op: "remove", path: "userName" }]), "mutability", "userName");
+    expectBadRequest(() => patch(user(), [{ op: "remove", path: "userName" }]), "mutability", "userName");
   });
 });
 
 describe("rfc7644 3.5.2 mutability", () => {
   it("rfc7644 3.5.2: readOnly attributes cannot be targeted", () => {
-    expectError(() => patch(user(), [{ op: "replace", path: "id", value: "u-2" }]), "mutability", "id");
-    expectError(() => patch(user(), [{ op: "add", path: "meta.version", value: "x" }]), "mutability", "meta.version");
-    expectError(() => patch(user(), [{ op: "remove", path: "groups" }]), "mutability", "groups");
+    expectBadRequest(() => patch(user(), [{ op: "replace", path: "id", value: "u-2" }]), "mutability", "id");
+    expectBadRequest(() => patch(user(), [{ op: "add", path: "meta.version", value: "x" }]), "mutability", "meta.version");
+    expectBadRequest(() => patch(user(), [{ op: "remove", path: "groups" }]), "mutability", "groups");
   });
 
   it("rfc7644 3.5.2: an immutable attribute may be added when absent but not changed or removed", () => {
@@ -449,8 +430,8 @@ describe("rfc7644 3.5.2 mutability", () => {
     expect(added.members).toEqual([{ value: "u-1", type: "User" }, { value: "u-2", type: "User" }]);
     // Writing the value it already has is no change.
     expect(patch(added, [{ op: "replace", path: 'members[value eq "u-1"].type', value: "user" }], GROUP_RESOURCE)).toEqual(added);
-    expectError(() => patch(added, [{ op: "replace", path: 'members[value eq "u-1"].type', value: "Group" }], GROUP_RESOURCE), "mutability", "members.type", "immutable");
-    expectError(() => patch(added, [{ op: "remove", path: 'members[value eq "u-2"].type' }], GROUP_RESOURCE), "mutability", "members.type");
+    expectBadRequest(() => patch(added, [{ op: "replace", path: 'members[value eq "u-1"].type', value: "Group" }], GROUP_RESOURCE), "mutability", "members.type", "immutable");
+    expectBadRequest(() => patch(added, [{ op: "remove", path: 'members[value eq "u-2"].type' }], GROUP_RESOURCE), "mutability", "members.type");
 
     const resource: ResourceSchemas = {
       ...USER_RESOURCE,
@@ -458,8 +439,8 @@ describe("rfc7644 3.5.2 mutability", () => {
     };
     const withBadge = patch(user(), [{ op: "add", path: "badge", value: "B-1" }], resource);
     expect(withBadge.badge).toBe("B-1");
-    expectError(() => patch(withBadge, [{ op: "replace", value: { badge: "B-2" } }], resource), "mutability", "badge");
-    expectError(() => patch(withBadge, [{ op: "remove", path: "badge" }], resource), "mutability", "badge");
+    expectBadRequest(() => patch(withBadge, [{ op: "replace", value: { badge: "B-2" } }], resource), "mutability", "badge");
+    expectBadRequest(() => patch(withBadge, [{ op: "remove", path: "badge" }], resource), "mutability", "badge");
   });
 });
 
@@ -467,19 +448,16 @@ describe("atomicity and copies", () => {
   it("rfc7644 3.5.2: an error in operation 3 of 3 returns nothing and leaves the resource untouched", () => {
     const input = user();
     const snapshot = structuredClone(input);
-    const ops = parsePatchRequest(
-      {
-        schemas: [PATCH_OP_SCHEMA],
-        Operations: [
-          { op: "replace", path: "displayName", value: "Changed" },
-          { op: "remove", path: 'emails[type eq "work"]' },
-          { op: "replace", path: 'emails[value ew "nowhere"].type', value: "work" },
-        ],
-      },
+    const ops = parsePatch(
+      [
+        { op: "replace", path: "displayName", value: "Changed" },
+        { op: "remove", path: 'emails[type eq "work"]' },
+        { op: "replace", path: 'emails[value ew "nowhere"].type', value: "work" },
+      ],
       USER_RESOURCE,
     );
     let result: unknown = "not assigned";
-    expectError(() => {
+    expectBadRequest(() => {
       result = applyPatch(input, ops, USER_RESOURCE);
     }, "noTarget", "Operations[2]");
     expect(result).toBe("not assigned");
@@ -501,7 +479,7 @@ describe("atomicity and copies", () => {
   });
 
   it("does not alias operation values into the result", () => {
-    const ops = parsePatchRequest({ schemas: [PATCH_OP_SCHEMA], Operations: [{ op: "add", path: "emails", value: [{ value: "c@x" }] }] }, USER_RESOURCE);
+    const ops = parsePatch([{ op: "add", path: "emails", value: [{ value: "c@x" }] }]);
     const first = applyPatch(user(), ops, USER_RESOURCE);
     (first.emails as Json[])[2]!.value = "mutated";
     expect(applyPatch(user(), ops, USER_RESOURCE).emails).toContainEqual({ value: "c@x" });

@@ -1,4 +1,4 @@
-// Configuration fails closed (issue 11, security item 6): vars and secrets are parsed once into a typed config,
+// Configuration fails closed (README, "Configuration and Worker secrets"): vars and secrets are parsed once into a typed config,
 // and a deployment with an invalid one refuses every request with a 503 and a log line naming the setting,
 // rather than serving with a NaN key-cache TTL (a cache that never expires: revocation stops working).
 import { env } from "cloudflare:workers";
@@ -6,9 +6,7 @@ import { describe, expect, it, vi } from "vitest";
 import { app } from "../../src/app.ts";
 import { ConfigError, parseConfig } from "../../src/config.ts";
 import { hashSecret, keyState, kvKeyName, newToken } from "../../src/keys/token.ts";
-import { clearKeyCache } from "../../src/storage/repos/keys.ts";
-import { ensureTenant } from "../../src/storage/repos/tenants.ts";
-import { openDb } from "../../src/storage/d1/db.ts";
+import { createTenant } from "../support/worker/tenants.ts";
 import { BASE, call, expectScimError } from "./helpers.ts";
 
 const valid = {
@@ -84,11 +82,11 @@ describe("a deployment with an invalid configuration refuses to serve", () => {
 
 describe("key records: revokedAt and expiresAt are ISO datetimes; a malformed one is no active key", () => {
   async function storeKey(fields: Record<string, unknown>): Promise<string> {
-    await ensureTenant(openDb(env.DB), { slug: "cfg-keys", region: "local", defaultOrganization: null });
+    await createTenant("cfg-keys");
     const { keyId, secret, token } = newToken();
     const record = { keyId, tenant: "cfg-keys", label: "t", hash: await hashSecret(secret), organization: null, createdAt: new Date().toISOString(), expiresAt: null, revokedAt: null, ...fields };
+    // A fresh key id: no isolate has cached it.
     await env.KV.put(kvKeyName(keyId), JSON.stringify(record));
-    clearKeyCache();
     return token;
   }
 

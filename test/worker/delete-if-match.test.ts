@@ -1,4 +1,4 @@
-// DELETE with If-Match (RFC 7644 §3.14) is one atomic check (issue 11, security item 7): the version the
+// DELETE with If-Match (RFC 7644 §3.14) is one atomic check, with no gap between check and use: the version the
 // client named is part of the delete statement, so a write landing between the server's read and its delete
 // makes the DELETE a 412 that removed nothing, instead of deleting a version nobody checked.
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";

@@ -1,4 +1,4 @@
-// The change feed's property: after ANY sequence of SCIM writes (users, groups, memberships, deletes, no-ops, rejected
+// The change feed's replay property (README, "The sync protocol"): after ANY sequence of SCIM writes (users, groups, memberships, deletes, no-ops, rejected
 // requests, several writers at once, by scim and app keys), replaying the feed from its start rebuilds exactly
 // the directory that SCIM GET shows: every user with its version and resource, every group with its version,
 // every membership. Each case runs in a fresh tenant.

@@ -4,32 +4,14 @@ import { env } from "cloudflare:workers";
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { encodeEventCursor } from "../../src/events/cursor.ts";
+import { DAY_MS as DAY, seedEvents } from "../support/worker/events.ts";
+import { tenantId } from "../support/worker/tenants.ts";
 import { DEFAULT_RETENTION_DAYS, parseRetentionDays } from "../../src/events/retention.ts";
 import worker from "../../src/index.ts";
 import { pruneExpiredEvents } from "../../src/scheduled.ts";
 import { openDb } from "../../src/storage/d1/db.ts";
 import { pruneEvents } from "../../src/storage/repos/events.ts";
 import { call, expectScimError, feedPage, issueKey } from "./helpers.ts";
-
-const DAY = 86_400_000;
-
-async function tenantId(slug: string): Promise<number> {
-  return (await env.DB.prepare("SELECT id FROM tenants WHERE slug = ?").bind(slug).first<{ id: number }>())!.id;
-}
-
-/** Appends `count` events to the tenant's feed, created `ageDays` ago, the way the outbox numbers them. */
-async function seedEvents(slug: string, count: number, ageDays: number): Promise<void> {
-  const id = await tenantId(slug);
-  const createdAt = new Date(Date.now() - ageDays * DAY).toISOString();
-  await env.DB.prepare(
-    `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?2 - 1)
-     INSERT INTO events (tenant_id, event_id, created_at, type, body)
-     SELECT ?1, (SELECT event_next FROM tenants WHERE id = ?1) + i, ?3, 'user.updated',
-       json_object('type', 'user.updated', 'occurredAt', ?3, 'tenant', ?4, 'seeded', i)
-     FROM n`,
-  ).bind(id, count, createdAt, slug).run();
-  await env.DB.prepare("UPDATE tenants SET event_next = event_next + ? WHERE id = ?").bind(count, id).run();
-}
 
 async function runCron(now = Date.now()): Promise<void> {
   const ctx = createExecutionContext();

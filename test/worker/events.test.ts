@@ -1,4 +1,4 @@
-// Issue 13: every committed change is an event, written in the change's own D1 batch, read through
+// The change feed (README, "Consuming changes in your application"): every committed change is an event, written in the change's own D1 batch, read through
 // GET /v1/events with an `app` key. Each test starts from the head cursor and reads what its requests emitted.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// The cap on filters an index does not narrow (issue 11, security item 2) is decided by what the index
+// The cap on filters an index does not narrow (UNINDEXED_SCAN_CAP, the bound on rows one list request scans) is decided by what the index
 // actually narrows: `active eq true and title co "x"` used to count as indexed because one side of its `and`
 // is, and scanned every active user of the tenant uncapped. Run with the cap lowered through the
 // UNINDEXED_SCAN_CAP var (tests only; production cannot raise it), on a tenant larger than that cap.

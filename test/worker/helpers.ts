@@ -1,9 +1,8 @@
-// Test helpers: issue real keys into the real KV binding and call the worker as a client would.
+// Test helpers: issue real keys into the real KV binding (as `npm run keys -- create` does) and call the worker as a client would.
 import { env, exports } from "cloudflare:workers";
 import { newKeyRecord, type KeyRecord } from "../../src/keys/token.ts";
-import { openDb } from "../../src/storage/d1/db.ts";
-import { writeKey } from "../../src/storage/repos/keys.ts";
-import { ensureTenant } from "../../src/storage/repos/tenants.ts";
+import { storeKeyRecord } from "../support/worker/keys.ts";
+import { createTenant } from "../support/worker/tenants.ts";
 
 export const BASE = "http://localhost:8787";
 
@@ -22,7 +21,7 @@ export async function issueKey(
     scope?: "scim" | "app";
   } = {},
 ): Promise<IssuedKey> {
-  await ensureTenant(openDb(env.DB), { slug: tenant, region: "local", defaultOrganization: options.tenantOrganization ?? null });
+  await createTenant(tenant, options.tenantOrganization ?? null);
   const issued = await newKeyRecord({
     tenant,
     label: options.label ?? "test",
@@ -30,7 +29,7 @@ export async function issueKey(
     expiresInDays: options.expiresInDays ?? null,
     scope: options.scope ?? "scim",
   });
-  await writeKey(env.KV, issued.record);
+  await storeKeyRecord(issued.record);
   return issued;
 }
 

@@ -5,8 +5,7 @@ import { hashSecret } from "../../src/keys/token.ts";
 import { s256 } from "../../src/oauth/pkce.ts";
 import { clientMetadata, kvName, type ClientRecord } from "../../src/oauth/records.ts";
 import { CONNECT_CODE_SECONDS, newClientId, newClientSecret, newConnectCode, normalizeConnectCode } from "../../src/oauth/tokens.ts";
-import { openDb } from "../../src/storage/d1/db.ts";
-import { ensureTenant } from "../../src/storage/repos/tenants.ts";
+import { createTenant } from "../support/worker/tenants.ts";
 import { BASE } from "./helpers.ts";
 
 export const REDIRECT = "https://idp.example.net/oauth/callback";
@@ -21,7 +20,7 @@ export async function createClient(
   tenant: string,
   options: { redirectUris?: string[]; requirePkce?: boolean; name?: string } = {},
 ): Promise<TestClient> {
-  await ensureTenant(openDb(env.DB), { slug: tenant, region: "local", defaultOrganization: null });
+  await createTenant(tenant);
   const clientId = newClientId();
   const secret = newClientSecret();
   const record: ClientRecord = {

@@ -242,6 +242,18 @@ describe("request errors (RFC 6749 §5.2)", () => {
     await expectOAuthError(response, 400, "invalid_request");
   });
 
+  it("a form body that is not UTF-8 is invalid_request naming why", async () => {
+    const client = await createClient("errors-utf8");
+    const { fetchWorker } = await import("./oauth-helpers.ts");
+    const body = new Uint8Array([...new TextEncoder().encode("grant_type=client_credentials&x="), 0xff, 0xfe]);
+    const response = await fetchWorker("/oauth/token", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", ...basicAuth(client.clientId, client.secret) },
+      body,
+    });
+    expect((await expectOAuthError(response, 400, "invalid_request")).error_description).toBe("The request body is not valid UTF-8.");
+  });
+
   it("GET on the token endpoint is 405", async () => {
     const { fetchWorker } = await import("./oauth-helpers.ts");
     expect((await fetchWorker("/oauth/token")).status).toBe(405);

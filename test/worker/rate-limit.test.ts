@@ -1,16 +1,16 @@
 // Rate limits on the Workers Rate Limiting bindings (src/http/rate-limit.ts): failed authentications per
 // client IP and per key id, requests per tenant. The limiter's windows are fixed and may roll over during a
 // test, so each test sends the limit's worth of requests (none may be refused), then at most as many again
-// until the first 429 (one must come). Every run uses fresh IPs, key ids and tenants: counters outlive a file.
+// until the first 429 (one must come). Every run uses fresh IPs, key ids and tenants: counters outlive a file,
+// and no test depends on what this isolate remembers of another's refusals.
 import { env } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { app } from "../../src/app.ts";
 import { hashSecret, kvKeyName, newToken } from "../../src/keys/token.ts";
-import { openDb } from "../../src/storage/d1/db.ts";
-import { ABSENT_KEY_CACHE_SECONDS, clearKeyCache } from "../../src/storage/repos/keys.ts";
-import { ensureTenant } from "../../src/storage/repos/tenants.ts";
-import { clearRefusedSources } from "../../src/http/rate-limit.ts";
+import { ABSENT_KEY_CACHE_SECONDS } from "../../src/storage/repos/keys.ts";
+import { afterSeconds } from "../support/clock.ts";
+import { createTenant } from "../support/worker/tenants.ts";
 import { BASE, call, expectScimError, issueKey, json } from "./helpers.ts";
 
 const SPC = "/scim/v2/ServiceProviderConfig";
@@ -18,6 +18,7 @@ const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 const IP_LIMIT = 20; // wrangler.toml AUTH_FAIL_BY_IP
 const KEY_LIMIT = 10; // wrangler.toml AUTH_FAIL_BY_KEY
 const TEST_TENANT_LIMIT = 5; // vitest.config.ts TEST_TENANT_REQUESTS
+const KEY_CACHE_SECONDS = Number(env.KEY_CACHE_SECONDS); // wrangler.toml
 
 const hex = () => crypto.getRandomValues(new Uint16Array(1))[0]!.toString(16);
 /** A fresh IPv6 /64 in the documentation range, so no other test or run has counted it. */
@@ -25,8 +26,6 @@ const freshPrefix = () => `2001:db8:${hex()}:${hex()}`;
 const freshIp = () => `${freshPrefix()}::1`;
 const from = (ip: string) => ({ "CF-Connecting-IP": ip });
 const unknownToken = () => newToken().token;
-
-beforeEach(() => clearRefusedSources());
 
 async function expect429(res: Response): Promise<Record<string, unknown>> {
   const body = await expectScimError(res, 429);
@@ -94,7 +93,7 @@ describe("failed authentication per client IP (AUTH_FAIL_BY_IP)", () => {
   it("a valid key this isolate has never checked is served from an IP over its limit (Okta and Entra share egress IPs)", async () => {
     const ip = freshIp();
     await expect429(await exhaust(IP_LIMIT, () => call(SPC, { token: "not-a-token", headers: from(ip) })));
-    // issueKey clears the key cache: the first request with this key reads KV, and must not be refused.
+    // A key issued now: this isolate has never read it, so the first request reads KV, and must not be refused.
     const { token } = await issueKey("rl-uncached");
     expect((await call(SPC, { token, headers: from(ip) })).status).toBe(200);
     expect((await call("/scim/v2/Users?count=1", { token, headers: from(ip) })).status).toBe(200);
@@ -106,12 +105,13 @@ describe("failed authentication per client IP (AUTH_FAIL_BY_IP)", () => {
     const { token } = await issueKey("rl-key-victim");
     const wrongSecret = () => `${token.slice(0, 22)}${newToken().token.slice(22)}`;
     await expect429(await exhaust(KEY_LIMIT, () => call(SPC, { token: wrongSecret(), headers: from(freshIp()) })));
-    clearKeyCache();
+    // Also once this isolate's cached record has expired and the key is read from KV again.
     expect((await call(SPC, { token, headers: from(freshIp()) })).status).toBe(200);
+    await afterSeconds(KEY_CACHE_SECONDS, async () => expect((await call(SPC, { token, headers: from(freshIp()) })).status).toBe(200));
   });
 
   it("an unknown key id is looked up in KV once per brief window, not on every request", async () => {
-    await ensureTenant(openDb(env.DB), { slug: "rl-absent", region: "local", defaultOrganization: null });
+    await createTenant("rl-absent");
     const { keyId, secret, token } = newToken();
     await expectScimError(await call(SPC, { token }), 401);
     // A record appearing in KV behind this isolate's back (written from another location) is not seen until
@@ -120,9 +120,8 @@ describe("failed authentication per client IP (AUTH_FAIL_BY_IP)", () => {
     await env.KV.put(kvKeyName(keyId), JSON.stringify(record));
     await expectScimError(await call(SPC, { token }), 401);
     expect(ABSENT_KEY_CACHE_SECONDS).toBeLessThanOrEqual(10);
-    // Once the entry is gone (here: cleared, as after ABSENT_KEY_CACHE_SECONDS), the key works.
-    clearKeyCache();
-    expect((await call(SPC, { token })).status).toBe(200);
+    // Once the absent entry has expired, the key works.
+    await afterSeconds(ABSENT_KEY_CACHE_SECONDS, async () => expect((await call(SPC, { token })).status).toBe(200));
   });
 
   it("counts an IPv6 client by its /64", async () => {

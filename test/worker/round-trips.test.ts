@@ -1,4 +1,4 @@
-// Issue 16: every request Okta and Entra send makes at most two sequential D1 round trips. In production each round trip is a network
+// D1 round trips per request (README, "Cost and the benchmark"): every request Okta and Entra send makes at most two sequential D1 round trips. In production each round trip is a network
 // hop between the Worker near the identity provider and the database's one location, so these numbers, not
 // rows, decide latency. Counted by the D1 meter (src/storage/d1/meter.ts) and read from Server-Timing, with the
 // isolate's key and tenant caches warm, as they are for an identity provider's steady stream of requests.

@@ -1,14 +1,13 @@
 // Secrets at rest (DESIGN.md "Credentials": hashes only, never logged or returned): after keys are issued the way
-// the CLI issues them (newKeyRecord + writeKey) and users are given passwords through every API shape (POST, PUT,
+// the CLI issues them (newKeyRecord, the tenant statement, the KV record) and users are given passwords through every API shape (POST, PUT,
 // PATCH with and without path), a scan of EVERY row of EVERY D1 table and EVERY KV key, value and metadata finds
 // no token, no token secret (nor its first 16 characters) and no plain password; neither do the log lines written
 // while serving those requests, nor the responses.
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { newKeyRecord, parseToken } from "../../src/keys/token.ts";
-import { writeKey } from "../../src/storage/repos/keys.ts";
-import { ensureTenant } from "../../src/storage/repos/tenants.ts";
-import { openDb } from "../../src/storage/d1/db.ts";
+import { storeKeyRecord } from "../support/worker/keys.ts";
+import { createTenant } from "../support/worker/tenants.ts";
 import { call, json } from "./helpers.ts";
 import { checkInvariants } from "./invariants.ts";
 
@@ -54,15 +53,15 @@ beforeAll(async () => {
       logged.push(args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" "));
     });
   }
-  // Keys exactly as `npm run keys -- create` makes them (tools/key-commands.ts): newKeyRecord, then writeKey.
-  await ensureTenant(openDb(env.DB), { slug, region: "local", defaultOrganization: null });
+  // Keys exactly as `npm run keys -- create` makes them (tools/key-commands.ts): newKeyRecord, the tenant, the record.
+  await createTenant(slug);
   for (const options of [
     { label: "okta", organization: null, expiresInDays: null },
     { label: "entra", organization: "Acme EU", expiresInDays: 90 },
     { label: "spare", organization: null, expiresInDays: 1 },
   ]) {
     const { token, record } = await newKeyRecord({ tenant: slug, ...options });
-    await writeKey(env.KV, record);
+    await storeKeyRecord(record);
     tokens.push(token);
   }
 });

@@ -1,4 +1,4 @@
-// The write-only `password` (issue 11, security item 9): peppered hashes, one PBKDF2 per request whatever the
+// The write-only `password` (RFC 7643 §4.1.1, returned "never"): peppered hashes, one PBKDF2 per request whatever the
 // optimistic-concurrency retries, and `remove password` clears the password (RFC 7644 §3.5.2.2: remove
 // unassigns the attribute) instead of silently doing nothing.
 import { env } from "cloudflare:workers";

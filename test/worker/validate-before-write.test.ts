@@ -1,4 +1,4 @@
-// Every parameter of a write is validated before anything is written (issue 11, security item 4):
+// Every parameter of a write is validated before anything is written (no partial write behind an error):
 // `POST /Users?attributes=nope` created the user and then answered 400, so a client retrying the "failed"
 // request met a 409 for a user it believed was never created.
 import { env } from "cloudflare:workers";

@@ -6,6 +6,8 @@ import { inject } from "vitest";
 import { newKeyId } from "../../src/keys/token.ts";
 import { newSigningSecret } from "../../src/webhooks/signing.ts";
 import { webhookSecretKey } from "../../src/webhooks/secrets.ts";
+import { tenantId } from "../support/worker/tenants.ts";
+import { issueKey } from "./helpers.ts";
 
 // The port test/node/receiver-setup.ts provides (declared there too, for the Node-side typecheck).
 declare module "vitest" {
@@ -44,17 +46,25 @@ export async function addEndpoint(
   const path = uniquePath(name);
   const url = options.url ?? receiverUrl(path);
   const now = new Date().toISOString();
-  await env.KV.put(webhookSecretKey(id), JSON.stringify({ endpointId: id, secrets: [{ secret, createdAt: now, expiresAt: null }] }));
+  await storeSigningSecrets(id, [{ secret, expiresAt: null }], now);
   await env.DB.prepare("INSERT INTO webhook_endpoints (id, tenant_id, url, types, enabled, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
     .bind(id, tenantId, url, options.types ?? null, options.enabled === false ? 0 : 1, now)
     .run();
   return { id, secret, path, url };
 }
 
-export async function tenantId(slug: string): Promise<number> {
-  const row = await env.DB.prepare("SELECT id FROM tenants WHERE slug = ?1").bind(slug).first<{ id: number }>();
-  if (row === null) throw new Error(`no tenant ${slug}`);
-  return row.id;
+/**
+ * Replaces an endpoint's signing secrets in KV, as the CLI's rotation does: each secret with its expiry (null
+ * = current). During a rotation's grace both sign; an expired one no longer does.
+ */
+export async function storeSigningSecrets(endpointId: string, secrets: { secret: string; expiresAt: string | null }[], createdAt = new Date().toISOString()): Promise<void> {
+  await env.KV.put(webhookSecretKey(endpointId), JSON.stringify({ endpointId, secrets: secrets.map((s) => ({ secret: s.secret, createdAt, expiresAt: s.expiresAt })) }));
+}
+
+/** A tenant with an `app` key, as a webhook test starts: the key's token and the tenant's row id. */
+export async function appTenant(slug: string): Promise<{ token: string; tid: number }> {
+  const { token } = await issueKey(slug, { scope: "app" });
+  return { token, tid: await tenantId(slug) };
 }
 
 /** Scripts the receiver's answers for `path`: these statuses in turn, then 200 (0 = never answer). */

@@ -3,8 +3,8 @@
 // receiver. Every signature is checked with the `standardwebhooks` package.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { call, issueKey, json } from "./helpers.ts";
-import { addEndpoint, deliveryLog, scriptReceiver, tenantId, verified, waitForWebhooks, received } from "./webhook-helpers.ts";
+import { call, json } from "./helpers.ts";
+import { addEndpoint, appTenant, deliveryLog, scriptReceiver, verified, waitForWebhooks, received } from "./webhook-helpers.ts";
 
 const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -13,8 +13,7 @@ let appToken: string;
 let tid: number;
 
 beforeAll(async () => {
-  appToken = (await issueKey("hooks", { scope: "app" })).token;
-  tid = await tenantId("hooks");
+  ({ token: appToken, tid } = await appTenant("hooks"));
 });
 
 const createUser = (userName: string, token = appToken) =>
@@ -60,8 +59,7 @@ describe("delivery", () => {
     const all = await addEndpoint(tid, "all");
     const groupsOnly = await addEndpoint(tid, "groups-only", { types: "group.created,group.updated,group.deleted,group.members_added,group.members_removed" });
     const disabled = await addEndpoint(tid, "disabled", { enabled: false });
-    await issueKey("hooks-other", { scope: "app" });
-    const foreign = await addEndpoint(await tenantId("hooks-other"), "foreign");
+    const foreign = await addEndpoint((await appTenant("hooks-other")).tid, "foreign");
 
     const res = await call("/scim/v2/Groups", { method: "POST", token: appToken, body: JSON.stringify({ schemas: [GROUP], displayName: "Fan-out" }) });
     expect(res.status).toBe(201);

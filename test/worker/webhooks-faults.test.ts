@@ -9,8 +9,8 @@ import { openDb } from "../../src/storage/d1/db.ts";
 import { createUser } from "../../src/storage/repos/users.ts";
 import { SWEEP_GRACE_MS } from "../../src/webhooks/dispatch.ts";
 import { WEBHOOK_SWEEP_CRON } from "../../src/webhooks/sweep.ts";
-import { BASE, issueKey, testOrigin } from "./helpers.ts";
-import { addEndpoint, received, tenantId, verified, waitForWebhooks, type TestEndpoint } from "./webhook-helpers.ts";
+import { BASE, testOrigin } from "./helpers.ts";
+import { addEndpoint, appTenant, received, verified, waitForWebhooks, type TestEndpoint } from "./webhook-helpers.ts";
 
 const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 
@@ -19,8 +19,7 @@ let tid: number;
 let endpoint: TestEndpoint;
 
 beforeAll(async () => {
-  token = (await issueKey("faults-hooks", { scope: "app" })).token;
-  tid = await tenantId("faults-hooks");
+  ({ token, tid } = await appTenant("faults-hooks"));
   endpoint = await addEndpoint(tid, "faults");
 });
 

@@ -10,9 +10,8 @@ import { createUser } from "../../src/storage/repos/users.ts";
 import type { WebhookMessage } from "../../src/webhooks/message.ts";
 import { MAX_ATTEMPTS, RETRY_DELAYS_SECONDS } from "../../src/webhooks/schedule.ts";
 import { newSigningSecret } from "../../src/webhooks/signing.ts";
-import { webhookSecretKey } from "../../src/webhooks/secrets.ts";
-import { issueKey, testOrigin } from "./helpers.ts";
-import { addEndpoint, deliveryLog, received, scriptReceiver, tenantId, uniquePath, verified, receiverUrl, type TestEndpoint } from "./webhook-helpers.ts";
+import { testOrigin } from "./helpers.ts";
+import { addEndpoint, appTenant, deliveryLog, received, scriptReceiver, storeSigningSecrets, uniquePath, verified, receiverUrl, type TestEndpoint } from "./webhook-helpers.ts";
 
 const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 const QUEUE = "edge-scim-webhooks-local";
@@ -21,8 +20,7 @@ let tid: number;
 let eventId: number;
 
 beforeAll(async () => {
-  await issueKey("retry-hooks", { scope: "app" });
-  tid = await tenantId("retry-hooks");
+  ({ tid } = await appTenant("retry-hooks"));
   // Committed through storage: no request, so nothing enqueues it; these tests hand it to queue() themselves.
   await createUser(openDb(env.DB), tid, { data: { schemas: [USER], userName: "policy@example.com" } }, testOrigin("retry-hooks"));
   eventId = (await env.DB.prepare("SELECT max(event_id) AS id FROM events WHERE tenant_id = ?1").bind(tid).first<{ id: number }>())!.id;
@@ -103,17 +101,10 @@ describe("endpoint rules", () => {
   it("rotation grace: both secrets sign (space-separated v1 signatures) and either verifies with standardwebhooks", async () => {
     const endpoint = await addEndpoint(tid, "rotating");
     const newer = newSigningSecret();
-    const now = new Date().toISOString();
-    await env.KV.put(
-      webhookSecretKey(endpoint.id),
-      JSON.stringify({
-        endpointId: endpoint.id,
-        secrets: [
-          { secret: newer, createdAt: now, expiresAt: null },
-          { secret: endpoint.secret, createdAt: now, expiresAt: new Date(Date.now() + 600_000).toISOString() },
-        ],
-      }),
-    );
+    await storeSigningSecrets(endpoint.id, [
+      { secret: newer, expiresAt: null },
+      { secret: endpoint.secret, expiresAt: new Date(Date.now() + 600_000).toISOString() },
+    ]);
     await runConsumer(endpoint, [1]);
     const [hook] = await received(endpoint.path);
     expect(hook!.headers["webhook-signature"]).toMatch(/^v1,\S+ v1,\S+$/);
@@ -125,17 +116,10 @@ describe("endpoint rules", () => {
   it("an expired secret no longer signs", async () => {
     const endpoint = await addEndpoint(tid, "rotated");
     const newer = newSigningSecret();
-    const now = new Date().toISOString();
-    await env.KV.put(
-      webhookSecretKey(endpoint.id),
-      JSON.stringify({
-        endpointId: endpoint.id,
-        secrets: [
-          { secret: newer, createdAt: now, expiresAt: null },
-          { secret: endpoint.secret, createdAt: now, expiresAt: new Date(Date.now() - 1000).toISOString() },
-        ],
-      }),
-    );
+    await storeSigningSecrets(endpoint.id, [
+      { secret: newer, expiresAt: null },
+      { secret: endpoint.secret, expiresAt: new Date(Date.now() - 1000).toISOString() },
+    ]);
     await runConsumer(endpoint, [1]);
     const [hook] = await received(endpoint.path);
     expect(hook!.headers["webhook-signature"]).toMatch(/^v1,\S+$/);

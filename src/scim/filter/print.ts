@@ -1,6 +1,6 @@
 // Filter ASTs back to RFC 7644 text: parseFilter(printFilter(f)) equals f, so printed filters can be logged,
 // forwarded to another SCIM server, or quoted in error details without changing meaning.
-import type { AttrPath, Filter, FilterValue, PatchPath } from "./ast.ts";
+import type { AttrPath, Filter, FilterValue } from "./ast.ts";
 
 export function printAttrPath(path: AttrPath): string {
   const name = path.subAttribute === undefined ? path.attribute : `${path.attribute}.${path.subAttribute}`;
@@ -29,13 +29,6 @@ export function printFilter(filter: Filter): string {
     case "valuePath":
       return `${printAttrPath(filter.path)}[${printFilter(filter.filter)}]`;
   }
-}
-
-export function printPatchPath(path: PatchPath): string {
-  const base = printAttrPath({ ...(path.uri !== undefined ? { uri: path.uri } : {}), attribute: path.attribute });
-  if (path.valueFilter === undefined) return printAttrPath(path);
-  const filtered = `${base}[${printFilter(path.valueFilter)}]`;
-  return path.subAttribute === undefined ? filtered : `${filtered}.${path.subAttribute}`;
 }
 
 function group(filter: Filter, parenthesise: boolean): string {

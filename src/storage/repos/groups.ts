@@ -5,7 +5,7 @@ import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { changedAttributes, jsonEqual } from "../../events/changed.ts";
 import { eventBody, type EventOrigin } from "../../events/types.ts";
-import { ScimError, conflict, concurrentChange } from "../../scim/errors.ts";
+import { ScimError, conflict } from "../../scim/errors.ts";
 import { foldKey } from "../../scim/fold.ts";
 import { renderResource } from "../../scim/meta.ts";
 import type { Db } from "../d1/db.ts";
@@ -14,6 +14,7 @@ import { bumpEventCounter, insertEvent } from "./events.ts";
 import { groupMembersStatement, groupsOf, memberStatements, removeFromAllGroups, type MemberRow, type ResolvedDelta } from "./group-members.ts";
 import { GROUP_INDEXED_ATTRIBUTES } from "../filter/groups.ts";
 import { guardedBatch, requirePreviousChange } from "../d1/guard.ts";
+import { deleteWithVersionGuard, type DeleteGuard, type DeleteOutcome } from "./versioned-delete.ts";
 import type { SortColumn } from "../listing/keyset.ts";
 import { runList, storedFromRaw, type ListQuery, type ListTable, type RawRow } from "../listing/plan.ts";
 import { GROUPS_TREE } from "../listing/position-tree.ts";
@@ -239,28 +240,14 @@ export async function updateGroup(
 }
 
 /**
- * Deletes a group, its member rows, and its membership in other groups, with its `group.deleted` event (pinned
- * to the version read, as deleteUser). False when there was no such group.
+ * Deletes a group, its member rows, and its membership in other groups, with its `group.deleted` event, pinned
+ * to the version read (deleteWithVersionGuard).
  */
-/**
- * `check` sees each version read (If-Match throws from it). The delete statement requires the version read, so
- * a write landing in between makes it delete nothing: without `pinned` it reads again and retries, with
- * `pinned` (If-Match named a version) it answers "changed" rather than delete a version nobody checked.
- */
-export async function deleteGroup(
-  db: Db,
-  tenantId: number,
-  id: string,
-  origin: EventOrigin,
-  options: { check?: (version: number) => void; pinned?: boolean } = {},
-): Promise<"deleted" | "missing" | "changed"> {
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    const current = await getGroup(db, tenantId, id);
-    if (!current) return "missing";
-    options.check?.(current.version);
+export function deleteGroup(db: Db, tenantId: number, id: string, origin: EventOrigin, guard: DeleteGuard = {}): Promise<DeleteOutcome> {
+  return deleteWithVersionGuard(db, () => getGroup(db, tenantId, id), (current) => {
     const now = new Date().toISOString();
     const body = eventBody(origin, { type: "group.deleted", occurredAt: now, resourceType: "Group", data: renderGroup(origin, current) }, { groups: [] });
-    const deleted = await guardedBatch(db, [
+    return [
       db.delete(groups).where(and(eq(groups.tenantId, tenantId), eq(groups.seq, current.seq), eq(groups.version, current.version))),
       requirePreviousChange(db),
       insertEvent(db, tenantId, now, 0, body, sql`'$.groups', ${groupsOf(tenantId, id)}`),
@@ -270,11 +257,8 @@ export async function deleteGroup(
         .where(eq(tenants.id, tenantId)),
       db.delete(groupMembers).where(and(eq(groupMembers.tenantId, tenantId), eq(groupMembers.groupId, id))),
       ...removeFromAllGroups(db, tenantId, id, now),
-    ]);
-    if (deleted !== null) return "deleted";
-    if (options.pinned) return "changed";
-  }
-  throw concurrentChange();
+    ];
+  }, guard);
 }
 
 /** sortBy attribute (canonical) → indexed column; nullable columns sort their missing values last. */

@@ -1,5 +1,6 @@
-// API key records in KV (`key:<keyId>`), read through a bounded per-isolate cache.
-import { keyMetadata, keyRecordSchema, kvKeyName, type KeyRecord } from "../../keys/token.ts";
+// API key records in KV (`key:<keyId>`), read through a bounded per-isolate cache. The worker only reads them:
+// `npm run keys` writes them (tools/key-commands.ts).
+import { keyRecordSchema, kvKeyName, type KeyRecord } from "../../keys/token.ts";
 import { TtlCache } from "../../util/ttl-cache.ts";
 
 const cache = new TtlCache<KeyRecord>(1000);
@@ -25,15 +26,4 @@ export async function readKey(kv: KVNamespace, keyId: string, cacheSeconds: numb
   }
   cache.set(keyId, parsed.data, cacheSeconds * 1000);
   return parsed.data;
-}
-
-export async function writeKey(kv: KVNamespace, record: KeyRecord): Promise<void> {
-  await kv.put(kvKeyName(record.keyId), JSON.stringify(record), { metadata: keyMetadata(record) });
-  clearKeyCache();
-}
-
-/** For tests: forget what this isolate has cached. */
-export function clearKeyCache(): void {
-  cache.clear();
-  absent.clear();
 }

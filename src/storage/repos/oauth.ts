@@ -81,11 +81,6 @@ export async function readAccessToken(kv: KVNamespace, hash: string, cacheSecond
   return record;
 }
 
-/** For tests: forget cached access tokens. */
-export function clearAccessTokenCache(): void {
-  accessCache.clear();
-}
-
 const owner = (record: { tenant: string; clientId: string }) => ({ tenant: record.tenant, clientId: record.clientId });
 
 async function putAccessToken(kv: KVNamespace, hash: string, record: AccessRecord): Promise<void> {

@@ -1,4 +1,5 @@
-// Tenants: looked up by slug on every request, so a warm isolate keeps them briefly.
+// Tenants: looked up by slug on every request, so a warm isolate keeps them briefly. The worker never creates
+// one: `npm run keys -- create` does (tools/tenant-statements.ts).
 import { eq } from "drizzle-orm";
 import type { Db } from "../d1/db.ts";
 import { tenants } from "../schema.ts";
@@ -31,17 +32,4 @@ export async function findTenant(db: Db, slug: string, cacheSeconds: number): Pr
   if (!row) return null;
   cache.set(slug, row, cacheSeconds * 1000);
   return row;
-}
-
-export async function ensureTenant(
-  db: Db,
-  input: { slug: string; region: string; defaultOrganization: string | null },
-): Promise<Tenant> {
-  await db
-    .insert(tenants)
-    .values({ ...input, createdAt: new Date().toISOString() })
-    .onConflictDoNothing({ target: tenants.slug });
-  const tenant = await findTenant(db, input.slug, 0);
-  if (!tenant) throw new Error(`tenant ${input.slug} could not be created`);
-  return tenant;
 }

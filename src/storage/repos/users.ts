@@ -3,7 +3,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { userUpdateEvents } from "../../events/changed.ts";
 import { eventBody, type EventOrigin } from "../../events/types.ts";
-import { ScimError, conflict, concurrentChange } from "../../scim/errors.ts";
+import { ScimError, conflict } from "../../scim/errors.ts";
 import { foldKey } from "../../scim/fold.ts";
 import { renderResource } from "../../scim/meta.ts";
 import type { Db } from "../d1/db.ts";
@@ -11,6 +11,7 @@ import { isUniqueViolation } from "../d1/errors.ts";
 import { bumpEventCounter, insertEvent } from "./events.ts";
 import { groupsOf, pageUserGroups, parseUserGroups, removeFromAllGroups, userGroupIdsColumn, userGroupsColumn, type UserGroup } from "./group-members.ts";
 import { guardedBatch, requirePreviousChange } from "../d1/guard.ts";
+import { deleteWithVersionGuard, type DeleteGuard, type DeleteOutcome } from "./versioned-delete.ts";
 import type { SortColumn } from "../listing/keyset.ts";
 import { runList, storedFromRaw, type ListQuery, type ListTable } from "../listing/plan.ts";
 import { USERS_TREE } from "../listing/position-tree.ts";
@@ -205,28 +206,13 @@ export async function updateUser(
 
 /**
  * Deletes a user, its emails and its group memberships, with its `user.deleted` event (the user as it was, and
- * the groups it left, read inside the batch). The delete is pinned to the version read, so the event's data is
- * exactly what was deleted; a concurrent write in between means another round. False when there was no such user.
+ * the groups it left, read inside the batch), pinned to the version read (deleteWithVersionGuard).
  */
-/**
- * `check` sees each version read (If-Match throws from it). The delete statement requires the version read, so
- * a write landing in between makes it delete nothing: without `pinned` it reads again and retries, with
- * `pinned` (If-Match named a version) it answers "changed" rather than delete a version nobody checked.
- */
-export async function deleteUser(
-  db: Db,
-  tenantId: number,
-  id: string,
-  origin: EventOrigin,
-  options: { check?: (version: number) => void; pinned?: boolean } = {},
-): Promise<"deleted" | "missing" | "changed"> {
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    const current = await getUser(db, tenantId, id);
-    if (!current) return "missing";
-    options.check?.(current.version);
+export function deleteUser(db: Db, tenantId: number, id: string, origin: EventOrigin, guard: DeleteGuard = {}): Promise<DeleteOutcome> {
+  return deleteWithVersionGuard(db, () => getUser(db, tenantId, id), (current) => {
     const now = new Date().toISOString();
     const body = eventBody(origin, { type: "user.deleted", occurredAt: now, resourceType: "User", data: renderUser(origin, current) }, { groups: [] });
-    const deleted = await guardedBatch(db, [
+    return [
       db.delete(users).where(and(eq(users.tenantId, tenantId), eq(users.seq, current.seq), eq(users.version, current.version))),
       requirePreviousChange(db),
       insertEvent(db, tenantId, now, 0, body, sql`'$.groups', ${groupsOf(tenantId, id)}`),
@@ -236,11 +222,8 @@ export async function deleteUser(
         .set({ userCount: sql`${tenants.userCount} - 1`, eventNext: sql`${tenants.eventNext} + 1` })
         .where(eq(tenants.id, tenantId)),
       ...removeFromAllGroups(db, tenantId, id, now),
-    ]);
-    if (deleted !== null) return "deleted";
-    if (options.pinned) return "changed";
-  }
-  throw concurrentChange();
+    ];
+  }, guard);
 }
 
 /** sortBy attribute (canonical) → indexed column; nullable columns sort their missing values last. */
