@@ -79,7 +79,9 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   const pathTenant = tenantInPath(new URL(c.req.url).pathname);
   if (pathTenant !== null && pathTenant !== record.tenant) throw unauthorized();
 
-  const tenant = await findTenant(c.var.db, record.tenant, cacheSeconds);
+  // A stale cached tenant answers while the binding refreshes it in the background.
+  const background = { d1: c.env.DB, waitUntil: (work: Promise<unknown>) => c.executionCtx.waitUntil(work) };
+  const tenant = await findTenant(c.var.db, record.tenant, cacheSeconds, background);
   if (!tenant || tenant.status !== "active") throw unauthorized();
 
   c.set("auth", { tenant, keyId: record.keyId, organization: record.organization ?? tenant.defaultOrganization, scope: record.scope });

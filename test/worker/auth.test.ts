@@ -148,6 +148,41 @@ describe("key lifecycle", () => {
   });
 });
 
+// A warm isolate keeps each tenant for KEY_CACHE_SECONDS; once that lifetime has passed, the cached tenant
+// still answers (for up to five more lifetimes) while a fresh read runs after the response, so a steady stream
+// of requests never waits on D1 for its tenant. A suspension therefore lands one request later, not never.
+describe("a warm isolate's cached tenant", () => {
+  const suspend = (slug: string) => env.DB.prepare("UPDATE tenants SET status = 'suspended' WHERE slug = ?").bind(slug).run();
+
+  it("after its lifetime, the stale tenant answers once more and the background read brings the suspension", async () => {
+    const slug = `stale-${crypto.randomUUID().slice(0, 8)}`;
+    const { token } = await issueKey(slug);
+    expect((await call(SPC, { token })).status).toBe(200);
+    await suspend(slug);
+    // Within the lifetime the cached (active) tenant answers: as before.
+    expect((await call(SPC, { token })).status).toBe(200);
+    await afterSeconds(KEY_CACHE_SECONDS, async () => {
+      expect((await call(SPC, { token })).status).toBe(200);
+      // The refresh runs in waitUntil after that response; it lands within moments.
+      let refused = false;
+      for (let attempt = 0; attempt < 40 && !refused; attempt++) {
+        const res = await call(SPC, { token });
+        refused = res.status === 401;
+        if (!refused) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(refused).toBe(true);
+    });
+  });
+
+  it("an isolate idle for longer than the stale period reads the tenant first: a suspension is refused at once", async () => {
+    const slug = `idle-${crypto.randomUUID().slice(0, 8)}`;
+    const { token } = await issueKey(slug);
+    expect((await call(SPC, { token })).status).toBe(200);
+    await suspend(slug);
+    await afterSeconds(KEY_CACHE_SECONDS * 6, async () => expect401(await call(SPC, { token })));
+  });
+});
+
 describe("KV holds only hashes", () => {
   it("stores SHA-256 of the secret and no part of the token", async () => {
     const { token, record } = await issueKey("hash-co", { label: "okta" });

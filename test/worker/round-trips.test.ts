@@ -5,6 +5,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { meterD1 } from "../../src/storage/d1/meter.ts";
+import { afterSeconds } from "../support/clock.ts";
 import { bulkId, call, issueKey, json, seedUsers } from "./helpers.ts";
 
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -186,6 +187,23 @@ describe("round trips of deep import pages (the position tree is walked)", () =>
     expect(status).toBe(200);
     expect(body.Resources ?? []).toHaveLength(0);
     expect(trips).toBe(1);
+  });
+});
+
+describe("round trips when the isolate's cached tenant has expired", () => {
+  const lifetime = Number(env.KEY_CACHE_SECONDS);
+  const put = (): [string, RequestInit] => [`/scim/v2/Users/${alice}`, { method: "PUT", body: JSON.stringify({ schemas: [CORE_USER], userName: "alice@trips.example", displayName: `Alice ${crypto.randomUUID()}`, active: true }) }];
+
+  it("okta: PUT /Users/{id} just after the tenant's cache lifetime: still 2 round trips (the tenant is re-read after the response)", async () => {
+    await measure(...put());
+    const { status, trips } = await afterSeconds(lifetime, () => measure(...put()));
+    expect(status).toBe(200);
+    expect(trips).toBe(2);
+  });
+
+  it("okta: GET /Users/{id} in an isolate idle past the stale period: the tenant read adds 1 round trip (2)", async () => {
+    await measure(`/scim/v2/Users/${alice}`);
+    expect(await afterSeconds(lifetime * 100, () => measure(`/scim/v2/Users/${alice}`))).toEqual({ status: 200, trips: 2 });
   });
 });
 
