@@ -18,6 +18,8 @@ export interface ColumnMapping {
   isoTime?: boolean;
   /** An index leads with (tenant_id, this column): comparisons on the plain column can narrow by it. */
   indexed?: boolean;
+  /** The expression reads the folded document where the row has one (see FilterTarget.foldedPending). */
+  foldedPending?: SQL;
 }
 
 /** A multi-valued attribute kept as rows of a child table (emails → user_emails). */
@@ -31,6 +33,14 @@ export interface ChildTable {
 export interface FilterTarget {
   /** The resource JSON column. */
   data: SQL;
+  /**
+   * Set when `data` is the folded document (src/scim/folded-document.ts: every case-insensitive string is
+   * foldKey() of itself) where the row has one and the stored resource where it does not: the condition that
+   * the row has none yet (written before migration 0005 or by raw SQL, until the scheduled backfill reaches
+   * it). Case-insensitive comparisons then compare foldKey(value) with the folded document, and fall back to
+   * ASCII lower() on the stored resource for such rows, as every row was compared before.
+   */
+  foldedPending?: SQL;
   /** Canonical path ("userName", "meta.created") → column. */
   columns: Record<string, ColumnMapping>;
   /** Attribute name → child table. */
@@ -116,14 +126,15 @@ function compilePath(path: ResolvedPath, leaf: Leaf, target: FilterTarget): SQL 
     }
     return child.anyRow(compileLeaf(childColumn, path, leaf));
   }
-  if (!path.multiValued) return compileLeaf({ expr: sql`json_extract(${target.data}, ${jsonPath(path)})` }, path, leaf);
+  const pending = target.foldedPending ? { foldedPending: target.foldedPending } : {};
+  if (!path.multiValued) return compileLeaf({ expr: sql`json_extract(${target.data}, ${jsonPath(path)})`, ...pending }, path, leaf);
   // Multi-valued in JSON: any element matching; ne is "no element equals".
   const elements = sql`json_each(${target.data}, ${jsonPath({ ...path, subAttribute: undefined })})`;
   const element = path.subAttribute ? sql`json_extract(je.value, ${keyPath([path.subAttribute])})` : sql`je.value`;
   if (leaf.kind === "compare" && leaf.op === "ne") {
-    return sql`(NOT EXISTS (SELECT 1 FROM ${elements} AS je WHERE ${compileLeaf({ expr: element }, path, { ...leaf, op: "eq" })}))`;
+    return sql`(NOT EXISTS (SELECT 1 FROM ${elements} AS je WHERE ${compileLeaf({ expr: element, ...pending }, path, { ...leaf, op: "eq" })}))`;
   }
-  return sql`EXISTS (SELECT 1 FROM ${elements} AS je WHERE ${compileLeaf({ expr: element }, path, leaf)})`;
+  return sql`EXISTS (SELECT 1 FROM ${elements} AS je WHERE ${compileLeaf({ expr: element, ...pending }, path, leaf)})`;
 }
 
 /** `emails[type eq "work" and value co "@x"]`: one element must satisfy the whole bracket. */
@@ -141,7 +152,7 @@ function compileValuePath(path: ResolvedPath, inner: ResolvedFilter, target: Fil
     return sql`(${element} = 'object' AND ${compileFilter(inner, target)})`;
   }
   const elements = sql`json_each(${target.data}, ${jsonPath({ ...path, subAttribute: undefined })})`;
-  const elementTarget: FilterTarget = { data: sql`je.value`, columns: {}, children: {} };
+  const elementTarget: FilterTarget = { data: sql`je.value`, columns: {}, children: {}, ...(target.foldedPending ? { foldedPending: target.foldedPending } : {}) };
   return sql`EXISTS (SELECT 1 FROM ${elements} AS je WHERE ${compileElementFilter(inner, elementTarget)})`;
 }
 
@@ -160,7 +171,8 @@ function compileElementFilter(filter: ResolvedFilter, target: FilterTarget): SQL
     case "compare": {
       const expr = sql`json_extract(${target.data}, ${keyPath([filter.path.subAttribute ?? filter.path.attribute])})`;
       const leaf: Leaf = filter.kind === "present" ? { kind: "present" } : { kind: "compare", op: filter.op, value: filter.value };
-      return compileLeaf({ expr }, { ...filter.path, multiValued: false }, leaf);
+      const pending = target.foldedPending ? { foldedPending: target.foldedPending } : {};
+      return compileLeaf({ expr, ...pending }, { ...filter.path, multiValued: false }, leaf);
     }
   }
 }
@@ -204,6 +216,11 @@ function compileLeaf(column: ColumnMapping, path: ResolvedPath, leaf: Leaf): SQL
       return comparison(sql`julianday(${x})`, op, sql`julianday(${value})`);
     case "lower":
       return stringComparison(sql`lower(${x})`, op, value.toLowerCase(), false);
+    case "foldedDocument": {
+      const folded = stringComparison(x, op, foldKey(value), false);
+      const ascii = stringComparison(sql`lower(${x})`, op, value.toLowerCase(), false);
+      return sql`(CASE WHEN ${column.foldedPending!} THEN ${ascii} ELSE ${folded} END)`;
+    }
     case "folded":
       return stringComparison(x, op, foldKey(value), true);
     case "plain":
@@ -212,10 +229,12 @@ function compileLeaf(column: ColumnMapping, path: ResolvedPath, leaf: Leaf): SQL
 }
 
 /** How a string comparison reads the column; only "folded" and "plain" compare the column itself (sargable). */
-function stringForm(column: ColumnMapping, path: ResolvedPath): "julianday" | "lower" | "folded" | "plain" {
+function stringForm(column: ColumnMapping, path: ResolvedPath): "julianday" | "lower" | "folded" | "foldedDocument" | "plain" {
   const type = path.leaf.type;
   if (type === "dateTime" && !column.isoTime) return "julianday";
   if (column.folded) return "folded";
+  // Exactly the strings folded-document.ts folds.
+  if (column.foldedPending && type === "string" && !path.caseExact) return "foldedDocument";
   if (!path.caseExact && type !== "dateTime") return "lower";
   return "plain";
 }

@@ -14,7 +14,8 @@ export function groupFilterSql(filter: ResolvedFilter, tenantId: number, baseUrl
   const memberUser = sql`"filter_member_user"`;
   const memberGroup = sql`"filter_member_group"`;
   const target: FilterTarget = {
-    data: sql`${groups.data}`,
+    data: sql`coalesce(${groups.foldedData}, ${groups.data})`,
+    foldedPending: sql`(${groups.foldedData} IS NULL)`,
     anyOf: (branches) => {
       const union = unionOf(branches.map((branch) => sql`SELECT ${groups.seq} FROM ${groups} WHERE ${groups.tenantId} = ${tenantId} AND ${branch}`));
       return union && sql`${groups.seq} IN (${union})`;

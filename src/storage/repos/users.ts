@@ -5,6 +5,8 @@ import { userUpdateEvents } from "../../events/changed.ts";
 import { eventBody, type EventOrigin } from "../../events/types.ts";
 import { ScimError, conflict, concurrentChange } from "../../scim/errors.ts";
 import { foldKey } from "../../scim/fold.ts";
+import { foldedDocument } from "../../scim/folded-document.ts";
+import { USER_RESOURCE } from "../../scim/schema/registry.ts";
 import { renderResource } from "../../scim/meta.ts";
 import type { Db } from "../d1/db.ts";
 import { isUniqueViolation } from "../d1/errors.ts";
@@ -66,6 +68,7 @@ function indexedColumns(data: Record<string, unknown>) {
     displayNameKey: typeof data.displayName === "string" ? foldKey(data.displayName) : null,
     active: data.active !== false,
     data: JSON.stringify(data),
+    foldedData: JSON.stringify(foldedDocument(data, USER_RESOURCE)),
   };
 }
 
