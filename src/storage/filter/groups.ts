@@ -37,11 +37,17 @@ export function groupFilterSql(filter: ResolvedFilter, tenantId: number, baseUrl
         columns: {
           // group_members_member (tenant_id, member_id).
           value: { expr: sql`${member}.member_id`, indexed: true },
-          type: { expr: sql`${member}.member_type` },
+          // "User" or "Group": ASCII, so lower() is its full fold and the literal is folded to match.
+          type: { expr: sql`lower(${member}.member_type)`, folded: true },
           $ref: {
             expr: sql`(${baseUrl} || CASE ${member}.member_type WHEN 'User' THEN '/Users/' ELSE '/Groups/' END || ${member}.member_id)`,
           },
-          display: { expr: sql`coalesce(${memberUser}.display_name, ${memberUser}.user_name, ${memberGroup}.display_name)` },
+          // What a GET shows as display (repos/group-members.ts), folded: each key column is foldKey() of its
+          // name and null exactly when the name is, so the coalesce picks the same name.
+          display: {
+            expr: sql`coalesce(${memberUser}.display_name_key, ${memberUser}.user_name_key, ${memberGroup}.display_name_key)`,
+            folded: true,
+          },
         },
         anyRow: (condition) => sql`${groups.id} IN (
           SELECT ${member}.group_id FROM ${groupMembers} AS ${member}
