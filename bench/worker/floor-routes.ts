@@ -33,8 +33,9 @@ const FLOORS: Record<string, { sql: string; params: number }> = {
   "users-first-page-groups": { sql: pageWithGroups("ASC"), params: 1 },
   "users-last-page-groups": { sql: pageWithGroups("DESC"), params: 1 },
   "users-count": { sql: "SELECT user_count FROM tenants WHERE id = ?1", params: 0 },
+  // folded_data set as the repositories set it: left null, the row would also enter users_folded_pending.
   "user-insert": {
-    sql: "INSERT INTO users (tenant_id, id, user_name, user_name_key, created_at, updated_at, data) VALUES (?1, ?2, ?3, ?3, ?4, ?4, '{}')",
+    sql: "INSERT INTO users (tenant_id, id, user_name, user_name_key, created_at, updated_at, data, folded_data) VALUES (?1, ?2, ?3, ?3, ?4, ?4, '{}', '{}')",
     params: 3,
   },
   "user-update": { sql: "UPDATE users SET updated_at = ?3 WHERE tenant_id = ?1 AND id = ?2", params: 2 },
@@ -42,7 +43,7 @@ const FLOORS: Record<string, { sql: string; params: number }> = {
   "group-by-name": { sql: `SELECT ${GROUP_COLUMNS} FROM groups WHERE tenant_id = ?1 AND display_name_key = ?2`, params: 1 },
   "group-by-id": { sql: `SELECT ${GROUP_COLUMNS} FROM groups WHERE tenant_id = ?1 AND id = ?2`, params: 1 },
   "group-insert": {
-    sql: "INSERT INTO groups (tenant_id, id, display_name, display_name_key, created_at, updated_at, data) VALUES (?1, ?2, ?3, ?3, ?4, ?4, '{}')",
+    sql: "INSERT INTO groups (tenant_id, id, display_name, display_name_key, created_at, updated_at, data, folded_data) VALUES (?1, ?2, ?3, ?3, ?4, ?4, '{}', '{}')",
     params: 3,
   },
   "group-update": { sql: "UPDATE groups SET updated_at = ?3 WHERE tenant_id = ?1 AND id = ?2", params: 2 },
