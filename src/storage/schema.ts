@@ -74,6 +74,8 @@ export const userEmails = sqliteTable(
     userSeq: integer("user_seq").notNull(),
     // Lower-cased: emails compare case-insensitively.
     valueKey: text("value_key").notNull(),
+    // foldKey() of the type since migration 0005 (filters compare it case-insensitively); as sent on older rows
+    // until the folded_data backfill reaches their user.
     type: text("type"),
     // Null when the client did not say: `emails.primary pr` must not match an unset flag.
     primary: integer("is_primary", { mode: "boolean" }),

@@ -53,12 +53,20 @@ describe("operator upgrade: rows written before migration 0005 get folded_data f
       return (await json<{ id: string }>(res)).id;
     };
     ids.emile = await create("/scim/v2/Users", { schemas: [USER], userName: "emile", displayName: "ÉMILE", name: { familyName: "ÉMILE" } });
-    ids.strasse = await create("/scim/v2/Users", { schemas: [USER], userName: "strasse", name: { familyName: "Straße" }, title: "JENSEN" });
+    ids.strasse = await create("/scim/v2/Users", {
+      schemas: [USER],
+      userName: "strasse",
+      name: { familyName: "Straße" },
+      title: "JENSEN",
+      emails: [{ value: "s@example.de", type: "WORK" }, { value: "b@example.de", type: "BÜRO" }],
+    });
     ids.group = await create("/scim/v2/Groups", { schemas: [GROUP], displayName: "Équipe", members: [{ value: ids.emile }] });
     // The state a deployment had before 0005: no folded document, display_name_key lowered by migration 0001.
     await env.DB.batch([
       env.DB.prepare("UPDATE users SET folded_data = NULL, display_name_key = lower(display_name) WHERE tenant_id = ?").bind(tenantId),
       env.DB.prepare("UPDATE groups SET folded_data = NULL WHERE tenant_id = ?").bind(tenantId),
+      // Email types as sent, as user_emails held them before 0005.
+      env.DB.prepare("UPDATE user_emails SET type = CASE type WHEN 'work' THEN 'WORK' WHEN 'büro' THEN 'BÜRO' END WHERE tenant_id = ?").bind(tenantId),
     ]);
   });
 
@@ -70,6 +78,9 @@ describe("operator upgrade: rows written before migration 0005 get folded_data f
     expect(await idsFor("Users", 'name.familyName eq "émile"')).toEqual([]);
     expect(await idsFor("Users", 'name.familyName eq "strasse"')).toEqual([]);
     expect(await idsFor("Groups", `schemas eq "${GROUP.toUpperCase()}"`)).toEqual([ids.group]);
+    expect(await idsFor("Users", 'emails[type eq "work"]')).toEqual([ids.strasse]);
+    expect(await idsFor("Users", 'emails.type sw "W"')).toEqual([ids.strasse]);
+    expect(await idsFor("Users", 'emails[type eq "büro"]')).toEqual([]);
   });
 
   it("after one Cron run every row has its folded document and matches under the full case fold", async () => {
@@ -86,6 +97,10 @@ describe("operator upgrade: rows written before migration 0005 get folded_data f
     expect(JSON.parse(row!.folded_data)).toEqual(foldedDocument(JSON.parse(row!.data), USER_RESOURCE));
     expect(await idsFor("Users", 'displayName eq "émile"')).toEqual([ids.emile]);
     expect(await idsFor("Groups", 'members.display eq "émile"')).toEqual([ids.group]);
+    expect(await idsFor("Users", 'emails[type eq "büro"]')).toEqual([ids.strasse]);
+    expect(await idsFor("Users", 'emails[type eq "Work"]')).toEqual([ids.strasse]);
+    const types = await env.DB.prepare("SELECT type FROM user_emails WHERE tenant_id = ? ORDER BY type").bind(tenantId).all<{ type: string }>();
+    expect(types.results.map((r) => r.type)).toEqual(["büro", "work"]);
     const group = await env.DB.prepare("SELECT data, folded_data FROM groups WHERE id = ?").bind(ids.group).first<{ data: string; folded_data: string }>();
     expect(JSON.parse(group!.folded_data)).toEqual(foldedDocument(JSON.parse(group!.data), GROUP_RESOURCE));
     expect(await checkInvariants([tenantId])).toEqual([]);

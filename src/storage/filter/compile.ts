@@ -8,7 +8,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { CompareOp, FilterValue } from "../../scim/filter/ast.ts";
 import type { ResolvedFilter, ResolvedPath } from "../../scim/filter/resolve.ts";
-import { foldKey } from "../../scim/fold.ts";
+import { foldKey, isAscii } from "../../scim/fold.ts";
 
 export interface ColumnMapping {
   expr: SQL;
@@ -20,6 +20,12 @@ export interface ColumnMapping {
   indexed?: boolean;
   /** The expression reads the folded document where the row has one (see FilterTarget.foldedPending). */
   foldedPending?: SQL;
+  /**
+   * The column holds foldKey() of the value on rows written since migration 0005, and the value as sent on
+   * older rows until the backfill reaches them (user_emails.type). Compared with foldKey(value), and, where
+   * that cannot differ on a folded row, also as before with lower(): see compileLeaf.
+   */
+  foldedSince0005?: boolean;
 }
 
 /** A multi-valued attribute kept as rows of a child table (emails → user_emails). */
@@ -216,6 +222,15 @@ function compileLeaf(column: ColumnMapping, path: ResolvedPath, leaf: Leaf): SQL
       return comparison(sql`julianday(${x})`, op, sql`julianday(${value})`);
     case "lower":
       return stringComparison(sql`lower(${x})`, op, value.toLowerCase(), false);
+    case "foldedSince0005": {
+      const folded = stringComparison(x, op, foldKey(value), true);
+      // The lower() comparison keeps older rows matching as they did. On a folded row it is true only when the
+      // folded one is: for eq because foldKey(v.toLowerCase()) is foldKey(v) and folded text is its own fold
+      // and has no ASCII capitals; for ASCII values because their fold is their lower case. For other values
+      // (co "ς" on a folded "οδος") it could match where the fold does not, so it is left out.
+      if (op !== "eq" && !isAscii(value)) return folded;
+      return sql`(${folded} OR ${stringComparison(sql`lower(${x})`, op, value.toLowerCase(), false)})`;
+    }
     case "foldedDocument": {
       const folded = stringComparison(x, op, foldKey(value), false);
       const ascii = stringComparison(sql`lower(${x})`, op, value.toLowerCase(), false);
@@ -229,10 +244,11 @@ function compileLeaf(column: ColumnMapping, path: ResolvedPath, leaf: Leaf): SQL
 }
 
 /** How a string comparison reads the column; only "folded" and "plain" compare the column itself (sargable). */
-function stringForm(column: ColumnMapping, path: ResolvedPath): "julianday" | "lower" | "folded" | "foldedDocument" | "plain" {
+function stringForm(column: ColumnMapping, path: ResolvedPath): "julianday" | "lower" | "folded" | "foldedSince0005" | "foldedDocument" | "plain" {
   const type = path.leaf.type;
   if (type === "dateTime" && !column.isoTime) return "julianday";
   if (column.folded) return "folded";
+  if (column.foldedSince0005 && !path.caseExact && type === "string") return "foldedSince0005";
   // Exactly the strings folded-document.ts folds.
   if (column.foldedPending && type === "string" && !path.caseExact) return "foldedDocument";
   if (!path.caseExact && type !== "dateTime") return "lower";

@@ -35,7 +35,7 @@ function userTarget(tenantId: number): FilterTarget {
       emails: {
         columns: {
           value: { expr: sql`${userEmails.valueKey}`, folded: true, indexed: true },
-          type: { expr: sql`${userEmails.type}` },
+          type: { expr: sql`${userEmails.type}`, foldedSince0005: true },
           primary: { expr: sql`${userEmails.primary}` },
         },
         anyRow: (condition) =>

@@ -85,7 +85,8 @@ function emailRows(data: Record<string, unknown>): EmailRow[] {
     if (typeof email !== "object" || email === null) continue;
     const { value, type, primary } = email as Record<string, unknown>;
     if (typeof value !== "string") continue;
-    rows.push({ value: foldKey(value), type: typeof type === "string" ? type : null, primary: typeof primary === "boolean" ? primary : null });
+    // type is folded too (since migration 0005): filters compare it case-insensitively, and only filters read it.
+    rows.push({ value: foldKey(value), type: typeof type === "string" ? foldKey(type) : null, primary: typeof primary === "boolean" ? primary : null });
   }
   return rows;
 }
