@@ -5,7 +5,7 @@
 -- backfills them in bounded batches, found through the *_folded_pending partial indexes (which hold only
 -- rows still NULL, so writes that set folded_data never touch them). Until a row is backfilled, filters
 -- compare it as before (SQLite lower(), ASCII only): an operator with existing data sees non-ASCII
--- case-insensitive matches appear as the backfill passes, and no row that matched before stops matching.
+-- case-insensitive matches appear as the backfill passes (README, "Upgrading a deployment that has data").
 ALTER TABLE `groups` ADD `folded_data` text;--> statement-breakpoint
 CREATE INDEX `groups_folded_pending` ON `groups` (`seq`) WHERE "groups"."folded_data" IS NULL;--> statement-breakpoint
 ALTER TABLE `users` ADD `folded_data` text;--> statement-breakpoint
