@@ -232,9 +232,11 @@ function compileLeaf(column: ColumnMapping, path: ResolvedPath, leaf: Leaf): SQL
       return sql`(${folded} OR ${stringComparison(sql`lower(${x})`, op, value.toLowerCase(), false)})`;
     }
     case "foldedDocument": {
+      // Rows without a folded document compare as all rows did before it: lower() folds ASCII only.
+      const pending = column.foldedPending ?? sql`0`;
       const folded = stringComparison(x, op, foldKey(value), false);
       const ascii = stringComparison(sql`lower(${x})`, op, value.toLowerCase(), false);
-      return sql`(CASE WHEN ${column.foldedPending!} THEN ${ascii} ELSE ${folded} END)`;
+      return sql`(CASE WHEN ${pending} THEN ${ascii} ELSE ${folded} END)`;
     }
     case "folded":
       return stringComparison(x, op, foldKey(value), true);
