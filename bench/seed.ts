@@ -7,6 +7,8 @@
 // Columns the schema fills by trigger for writers other than the repositories (list ordinals, folded
 // display names) are left to those triggers, so the seeded rows are what any other writer would leave.
 // Table and column names come from the drizzle schema (bench/sql-text.ts); the generated values stay SQL text.
+// folded_data (migration 0005) has no trigger, only a backfill from the Cron run, which would rewrite the
+// seeded rows while the bench measures: it is written here as the repositories write it.
 import type { D1Database, D1PreparedStatement } from "@cloudflare/workers-types/index.ts";
 import { sql } from "drizzle-orm";
 import { getPlatformProxy } from "wrangler";
@@ -57,7 +59,9 @@ function chunkSize(users: number): number {
 
 /**
  * Users from..to (ordinals), Okta-shaped: core + enterprise schema, name, displayName, one work email.
- * userName is already lower-case ASCII, so it is its own fold key.
+ * userName is already lower-case ASCII, so it is its own fold key. folded_data is `data` with the strings of
+ * case-insensitive attributes folded (src/scim/folded-document.ts): every string here but externalId, and for
+ * these ASCII values lower() is the fold.
  */
 function insertUsers(db: D1Database, tenantId: number, from: number, to: number): D1PreparedStatement {
   const name = sqlUserName("i");
@@ -69,7 +73,15 @@ function insertUsers(db: D1Database, tenantId: number, from: number, to: number)
            'displayName', printf('Bench User %07d', i),
            'emails', json_array(json_object('value', ${name}, 'type', 'work', 'primary', json('true'))),
            'active', json('true'),
-           '${ENTERPRISE_USER}', json_object('department', printf('Dept %02d', i % 40), 'employeeNumber', printf('%07d', i)))`;
+           '${ENTERPRISE_USER}', json_object('department', printf('Dept %02d', i % 40), 'employeeNumber', printf('%07d', i))),
+         json_object(
+           'schemas', json_array(lower('${CORE_USER}'), lower('${ENTERPRISE_USER}')),
+           'userName', ${name}, 'externalId', printf('00u%07d', i),
+           'name', json_object('givenName', 'bench', 'familyName', printf('user %07d', i)),
+           'displayName', printf('bench user %07d', i),
+           'emails', json_array(json_object('value', ${name}, 'type', 'work', 'primary', json('true'))),
+           'active', json('true'),
+           '${ENTERPRISE_USER}', json_object('department', printf('dept %02d', i % 40), 'employeeNumber', printf('%07d', i)))`;
   const columns = cols(
     schema.users.tenantId,
     schema.users.id,
@@ -82,6 +94,7 @@ function insertUsers(db: D1Database, tenantId: number, from: number, to: number)
     schema.users.updatedAt,
     schema.users.version,
     schema.users.data,
+    schema.users.foldedData,
   );
   return db
     .prepare(
@@ -120,6 +133,8 @@ function insertGroups(db: D1Database, tenantId: number, users: number): D1Prepar
   for (let g = BIG_GROUP; g <= SMALL_GROUPS; g++) {
     const [from, to] = g === BIG_GROUP ? [1, bigGroupSize(users)] : smallGroupRange(g, users);
     const data = JSON.stringify({ schemas: [CORE_GROUP], displayName: groupName(g), externalId: `00g${String(g).padStart(7, "0")}` });
+    // As users' folded_data: displayName and schemas folded (ASCII: lower-cased), externalId case-exact.
+    const folded = JSON.stringify({ schemas: [CORE_GROUP.toLowerCase()], displayName: groupName(g).toLowerCase(), externalId: `00g${String(g).padStart(7, "0")}` });
     statements.push(
       db
         .prepare(
@@ -134,10 +149,11 @@ function insertGroups(db: D1Database, tenantId: number, users: number): D1Prepar
             schema.groups.version,
             schema.groups.memberCount,
             schema.groups.data,
+            schema.groups.foldedData,
           )})
-           VALUES (?1, ?2, ?3, lower(?3), ?4, ?5, ?5, 1, ?6, ?7)`),
+           VALUES (?1, ?2, ?3, lower(?3), ?4, ?5, ?5, 1, ?6, ?7, ?8)`),
         )
-        .bind(tenantId, groupId(g), groupName(g), `00g${String(g).padStart(7, "0")}`, SEEDED_AT, Math.max(0, to - from + 1), data),
+        .bind(tenantId, groupId(g), groupName(g), `00g${String(g).padStart(7, "0")}`, SEEDED_AT, Math.max(0, to - from + 1), data, folded),
     );
   }
   return statements;

@@ -1,9 +1,12 @@
 // Cron Trigger handler (wrangler.toml [triggers]): prunes events past retention in bounded batches, so one
-// run reads and deletes at most PRUNE_BATCH_SIZE x PRUNE_BATCHES_PER_RUN rows however large the backlog.
+// run reads and deletes at most PRUNE_BATCH_SIZE x PRUNE_BATCHES_PER_RUN rows however large the backlog; then
+// backfills folded_data (migration 0005) for at most BACKFILL_BATCH_SIZE x BACKFILL_BATCHES_PER_RUN users and
+// as many groups, until none is left (storage/repos/folded-backfill.ts).
 import type { Env } from "./env.ts";
 import { PRUNE_BATCHES_PER_RUN, PRUNE_BATCH_SIZE, parseRetentionDays, retentionCutoff } from "./events/retention.ts";
 import { openDb } from "./storage/d1/db.ts";
 import { pruneEvents } from "./storage/repos/events.ts";
+import { backfillFoldedData } from "./storage/repos/folded-backfill.ts";
 import { WEBHOOK_SWEEP_CRON, sweepWebhookEvents } from "./webhooks/sweep.ts";
 
 /** One prune run; returns how many events it deleted. */
@@ -24,4 +27,6 @@ export async function scheduled(controller: ScheduledController, env: Env, _ctx:
   if (controller.cron === WEBHOOK_SWEEP_CRON) return sweepWebhookEvents(env, controller.scheduledTime);
   const deleted = await pruneExpiredEvents(env, controller.scheduledTime);
   console.log(JSON.stringify({ cron: controller.cron, job: "prune-events", deleted }));
+  const folded = await backfillFoldedData(openDb(env.DB));
+  if (folded.users + folded.groups > 0) console.log(JSON.stringify({ cron: controller.cron, job: "backfill-folded-data", ...folded }));
 }

@@ -37,9 +37,10 @@ const FLOORS: Record<string, { sql: string; params: number }> = {
   "users-first-page-groups": { sql: pageWithGroups("ASC"), params: 1 },
   "users-last-page-groups": { sql: pageWithGroups("DESC"), params: 1 },
   "users-count": { sql: sqlText(sql`SELECT ${col(tenants.userCount)} FROM ${tenants} WHERE ${col(tenants.id)} = ?1`), params: 0 },
+  // folded_data set as the repositories set it: left null, the row would also enter users_folded_pending.
   "user-insert": {
     sql: sqlText(
-      sql`INSERT INTO ${users} (${cols(users.tenantId, users.id, users.userName, users.userNameKey, users.createdAt, users.updatedAt, users.data)}) VALUES (?1, ?2, ?3, ?3, ?4, ?4, '{}')`,
+      sql`INSERT INTO ${users} (${cols(users.tenantId, users.id, users.userName, users.userNameKey, users.createdAt, users.updatedAt, users.data, users.foldedData)}) VALUES (?1, ?2, ?3, ?3, ?4, ?4, '{}', '{}')`,
     ),
     params: 3,
   },
@@ -49,7 +50,7 @@ const FLOORS: Record<string, { sql: string; params: number }> = {
   "group-by-id": { sql: sqlText(sql`SELECT ${GROUP_COLUMNS} FROM ${groups} WHERE ${col(groups.tenantId)} = ?1 AND ${col(groups.id)} = ?2`), params: 1 },
   "group-insert": {
     sql: sqlText(
-      sql`INSERT INTO ${groups} (${cols(groups.tenantId, groups.id, groups.displayName, groups.displayNameKey, groups.createdAt, groups.updatedAt, groups.data)}) VALUES (?1, ?2, ?3, ?3, ?4, ?4, '{}')`,
+      sql`INSERT INTO ${groups} (${cols(groups.tenantId, groups.id, groups.displayName, groups.displayNameKey, groups.createdAt, groups.updatedAt, groups.data, groups.foldedData)}) VALUES (?1, ?2, ?3, ?3, ?4, ?4, '{}', '{}')`,
     ),
     params: 3,
   },

@@ -11,6 +11,10 @@ const fold = (value: string) => value.toUpperCase().toLowerCase();
 // and filters fold them often, so they skip the four case mappings and two normalisations.
 const ASCII = /^[\x00-\x7f]*$/;
 
+export function isAscii(value: string): boolean {
+  return ASCII.test(value);
+}
+
 export function foldKey(value: string): string {
   if (ASCII.test(value)) return value.toLowerCase();
   return fold(fold(value.normalize("NFC"))).normalize("NFC");

@@ -45,6 +45,10 @@ export const users = sqliteTable(
     // position_tree it maps a list position (startIndex) to a row without scanning (src/storage/position-tree.ts).
     // Nullable only so that a raw INSERT can leave it to the users_assign_ordinal trigger (migration 0001).
     ordinal: integer("ordinal"),
+    // `data` with every case-insensitive string folded (src/scim/folded-document.ts): what filters on attributes
+    // without a column of their own read. Null for rows written before migration 0005 or by raw SQL until the
+    // scheduled backfill (src/storage/repos/folded-backfill.ts) writes it; filters read `data` for those.
+    foldedData: text("folded_data"),
   },
   (t) => [
     // (tenant_id, seq): list pages walk the tenant in seq order without sorting.
@@ -57,6 +61,9 @@ export const users = sqliteTable(
     index("users_tenant_active").on(t.tenantId, t.active, t.seq),
     index("users_tenant_created").on(t.tenantId, t.createdAt),
     index("users_tenant_updated").on(t.tenantId, t.updatedAt),
+    // Only rows still to backfill: the backfill finds them without a scan, and writes that set folded_data
+    // never touch it.
+    index("users_folded_pending").on(t.seq).where(sql`${t.foldedData} IS NULL`),
   ],
 );
 
@@ -67,6 +74,8 @@ export const userEmails = sqliteTable(
     userSeq: integer("user_seq").notNull(),
     // Lower-cased: emails compare case-insensitively.
     valueKey: text("value_key").notNull(),
+    // foldKey() of the type since migration 0005 (filters compare it case-insensitively); as sent on older rows
+    // until the folded_data backfill reaches their user.
     type: text("type"),
     // Null when the client did not say: `emails.primary pr` must not match an unset flag.
     primary: integer("is_primary", { mode: "boolean" }),
@@ -93,6 +102,8 @@ export const groups = sqliteTable(
     data: text("data").notNull(),
     // As users.ordinal.
     ordinal: integer("ordinal"),
+    // As users.folded_data.
+    foldedData: text("folded_data"),
   },
   (t) => [
     index("groups_tenant_seq").on(t.tenantId, t.seq),
@@ -102,6 +113,7 @@ export const groups = sqliteTable(
     index("groups_tenant_external_id").on(t.tenantId, t.externalId),
     index("groups_tenant_created").on(t.tenantId, t.createdAt),
     index("groups_tenant_updated").on(t.tenantId, t.updatedAt),
+    index("groups_folded_pending").on(t.seq).where(sql`${t.foldedData} IS NULL`),
   ],
 );
 

@@ -73,18 +73,26 @@ export const bulkId = (i: number) => `bulk-${String(i).padStart(6, "0")}`;
 
 /**
  * Seeds `count` users (bulk-NNNNNN@example.com, one email each) with set-based statements, bypassing the API.
- * Each row gets its list ordinal (and folded display name) in the INSERT itself, as the repository writes them;
- * `ordinals: "trigger"` leaves them out so the migration's insert triggers assign them, as they do for any
- * other writer (scripts, the bench), at three statements per row instead of one.
+ * Each row gets its list ordinal, folded display name and folded document in the INSERT itself, as the
+ * repository writes them; `ordinals: "trigger"` leaves them out so the migration's insert triggers assign the
+ * first two, as they do for any other writer (scripts, the bench), at three statements per row instead of one,
+ * and folded_data stays null until the scheduled backfill writes it.
  */
 export async function seedUsers(tenantId: number, from: number, count: number, options: { ordinals?: "insert" | "trigger" } = {}): Promise<void> {
   const now = new Date().toISOString();
   const byTrigger = options.ordinals === "trigger";
-  const ordinalColumns = byTrigger ? "" : ", ordinal, display_name_key";
-  // Ordinals continue after the tenant's counter; lower() is the full fold for these ASCII names.
+  const ordinalColumns = byTrigger ? "" : ", ordinal, display_name_key, folded_data";
+  // Ordinals continue after the tenant's counter; lower() is the full fold for these ASCII values. The folded
+  // document is `data` with the case-insensitive strings lowered (src/scim/folded-document.ts): all but
+  // externalId (caseExact); the invariants check it is exactly foldedDocument(data).
   const ordinalValues = byTrigger
     ? ""
-    : ", (SELECT user_ordinal_next FROM tenants WHERE id = ?3) + i - ?1, lower(printf('Bulk User %06d', i))";
+    : `, (SELECT user_ordinal_next FROM tenants WHERE id = ?3) + i - ?1, lower(printf('Bulk User %06d', i)),
+       json_object('schemas', json_array('urn:ietf:params:scim:schemas:core:2.0:user'),
+         'userName', printf('bulk-%06d@example.com', i), 'externalId', printf('ext-%06d', i),
+         'displayName', lower(printf('Bulk User %06d', i)),
+         'emails', json_array(json_object('value', printf('bulk-%06d@example.com', i), 'type', 'work', 'primary', json('true'))),
+         'active', json('true'))`;
   await env.DB.prepare(
     `WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 + ?2 - 1)
      INSERT INTO users (tenant_id, id, user_name, user_name_key, external_id, display_name, created_at, updated_at, version, data${ordinalColumns})

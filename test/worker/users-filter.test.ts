@@ -1,5 +1,7 @@
-// Filters compiled to SQL must answer exactly what the RFC semantics (the in-memory evaluator) answer.
+// Filters compiled to SQL must answer exactly what the RFC semantics (the in-memory evaluator) answer, also for
+// non-ASCII data on attributes without a column of their own (read from folded_data, migration 0005).
 import fc from "fast-check";
+import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runs, scaled } from "../support/fast-check.ts";
 import { printFilter } from "../../src/scim/filter/print.ts";
@@ -9,7 +11,8 @@ import { matchesFilter } from "../../src/scim/filter/evaluate.ts";
 import { USER_RESOURCE } from "../../src/scim/schema/registry.ts";
 import { ScimError } from "../../src/scim/errors.ts";
 import { call, issueKey, json } from "./helpers.ts";
-import { userFilterArb } from "../unit/filter-arbitraries.ts";
+import { filterArb, userFilterArb } from "../unit/filter-arbitraries.ts";
+import type { AttrPath, FilterValue } from "../../src/scim/filter/ast.ts";
 
 const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 const ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -24,6 +27,30 @@ const people: Record<string, unknown>[] = [
   { userName: "Zoë.Ünicode", displayName: "Zoë", active: false, [ENTERPRISE]: { employeeNumber: "2", department: "R&D" }, schemas: [USER, ENTERPRISE] },
   { userName: "no-extras" },
   { userName: "jensen-2", name: { familyName: "JENSEN", givenName: "B" }, emails: [{ value: "x@jensen.org", type: "work", primary: true }], title: "Jensen" },
+  // Non-ASCII, case-insensitive attributes without a column: accented capitals, "ß" / "SS" / "ẞ", "é" composed
+  // and decomposed, Turkish dotted İ, Greek sigma (final and medial), in core, complex, multi-valued and
+  // extension attributes, and email types (kept in user_emails, folded since migration 0005).
+  {
+    userName: "emile-caps",
+    name: { givenName: "ÉMILE", familyName: "ZOLA" },
+    title: "DIRECTEUR GÉNÉRAL",
+    nickName: "ÉM",
+    addresses: [{ type: "work", locality: "MÜNCHEN", country: "DE" }],
+    [ENTERPRISE]: { department: "STRASSE" },
+    schemas: [USER, ENTERPRISE],
+  },
+  {
+    userName: "emile-nfd",
+    name: { givenName: "e\u0301mile", familyName: "Straße" },
+    title: "Inge\u0301nieur",
+    addresses: [{ type: "home", locality: "münchen" }, { type: "WORK", locality: "Köln" }],
+    [ENTERPRISE]: { department: "ßeta" },
+    schemas: [USER, ENTERPRISE],
+  },
+  { userName: "gross", name: { familyName: "GROẞ", givenName: "İLKER" }, title: "İstanbul Office", [ENTERPRISE]: { department: "ẞ" }, schemas: [USER, ENTERPRISE] },
+  { userName: "greek", name: { familyName: "ΟΔΥΣΣΕΥΣ", givenName: "σοφός" }, title: "i\u0307stanbul office", nickName: "Σίσυφος" },
+  { userName: "plain-ss", name: { familyName: "strasse", givenName: "ilker" }, title: "istanbul office", addresses: [{ type: "work", locality: "munchen" }] },
+  { userName: "buro", emails: [{ value: "buro@example.de", type: "BÜRO" }, { value: "strasse@example.de", type: "Straße", primary: true }, { value: "w@example.de", type: "WORK" }] },
 ];
 
 beforeAll(async () => {
@@ -78,6 +105,48 @@ describe("rfc7644 3.4.2.2 filters over stored users", () => {
     'schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"',
     'userName gt "j" and userName lt "k"',
     'meta.resourceType eq "User"',
+    // Non-ASCII data on attributes read from folded_data: every operator, valuePaths, the extension.
+    'name.givenName eq "émile"',
+    'name.givenName eq "E\u0301MILE"',
+    'name.givenName ne "émile"',
+    'name.familyName eq "strasse"',
+    'name.familyName eq "STRAẞE"',
+    'name.familyName co "ß"',
+    'name.familyName co "SS"',
+    'name.familyName sw "groß"',
+    'name.familyName ew "SSE"',
+    'name.familyName gt "ström"',
+    'name.familyName lt "ÖL"',
+    'name.familyName eq "οδυσσευς"',
+    'name.familyName eq "ΟΔΥΣΣΕΥΣ"',
+    'name.givenName co "Σ"',
+    'name.givenName eq "İlker"',
+    'name.givenName eq "ilker"',
+    'title co "ÉNÉ"',
+    'title co "e\u0301n"',
+    'title sw "İSTANBUL"',
+    'title sw "i\u0307stanbul"',
+    'title ew "OFFICE"',
+    'nickName eq "σίσυφος"',
+    'nickName sw "ém"',
+    'addresses[locality eq "münchen"]',
+    'addresses[type eq "work" and locality sw "MÜN"]',
+    'addresses[not (locality co "ü")]',
+    'addresses.locality co "ÜNC"',
+    'addresses.locality ne "MÜNCHEN"',
+    'department sw "ß"',
+    'department eq "ss"',
+    `${ENTERPRISE}:department co "SS"`,
+    'name[givenName eq "ÉMILE" and familyName ew "a"]',
+    'name[familyName sw "STRA"]',
+    'emails[type eq "büro"]',
+    'emails[type eq "STRASSE" and value co "@example.de"]',
+    'emails[type eq "work" and primary eq true]',
+    'emails.type sw "BÜ"',
+    'emails.type co "ß"',
+    'emails.type ne "Büro"',
+    'emails.type gt "strasse"',
+    'emails[type eq "büro"].value eq "BURO@example.de"',
   ];
   for (const filter of examples) {
     it(`answers ${filter}`, async () => {
@@ -128,6 +197,105 @@ describe("rfc7644 3.4.2.2 filters over stored users", () => {
       { numRuns: runs(600) },
     );
     expect(compared).toBeGreaterThan(scaled(50));
+  });
+});
+
+/** Case-insensitive attributes kept only in the JSON, and values that fold differently from lower(). */
+const unicodePathArb = fc.constantFrom<AttrPath>(
+  { attribute: "name", subAttribute: "givenName" },
+  { attribute: "name", subAttribute: "familyName" },
+  { attribute: "title" },
+  { attribute: "nickName" },
+  { attribute: "addresses", subAttribute: "locality" },
+  { attribute: "addresses" },
+  { attribute: "name" },
+  { attribute: "department" },
+  { attribute: "userName" },
+  { attribute: "profileUrl" },
+  { attribute: "emails", subAttribute: "type" },
+  { attribute: "emails" },
+);
+const unicodeElementPathArb = fc.constantFrom<AttrPath>(
+  { attribute: "locality" },
+  { attribute: "type" },
+  { attribute: "value" },
+  { attribute: "primary" },
+  { attribute: "givenName" },
+  { attribute: "familyName" },
+);
+const unicodeValueArb: fc.Arbitrary<FilterValue> = fc.constantFrom(
+  "émile", "ÉMILE", "e\u0301mile", "É", "e\u0301", "strasse", "STRASSE", "Straße", "ß", "ẞ", "SS", "GROẞ", "münchen", "MÜN", "Ü",
+  "İ", "i\u0307", "I", "i", "σ", "ς", "Σ", "οδυσσευς", "ΣΊΣΥΦΟΣ", "work", "WORK", "n", "", "büro", "BÜ", "STRASSE@EXAMPLE.DE",
+);
+
+describe("rfc7644 3.4.2.2 case-insensitive filters on non-ASCII data agree with the in-memory evaluator", () => {
+  it("SQL answers equal the RFC evaluator for random filters over accented, sharp-s, Turkish and Greek data", async () => {
+    let compared = 0;
+    let matched = 0;
+    await fc.assert(
+      fc.asyncProperty(filterArb(unicodePathArb, unicodeValueArb, unicodeElementPathArb), async (ast) => {
+        const text = printFilter(ast);
+        let expected: string[];
+        try {
+          expected = expectedFor(text);
+        } catch (error) {
+          if (!(error instanceof ScimError)) throw error;
+          return;
+        }
+        compared++;
+        if (expected.length > 0 && expected.length < all.length) matched++;
+        expect(await idsFor(text)).toEqual(expected);
+      }),
+      { numRuns: runs(400) },
+    );
+    expect(compared).toBeGreaterThan(scaled(100));
+    // Not only all-or-nothing answers: the filters tell the users apart.
+    expect(matched).toBeGreaterThan(scaled(30));
+  });
+
+  it("entra: filter on a non-indexed attribute matches accented capitals the way PATCH value filters do", async () => {
+    const byName = (names: string[]) => all.filter((r) => names.includes(r.userName as string)).map((r) => r.id as string).sort();
+    // Both addresses in München, whatever their case; "munchen" without the umlaut is another city name.
+    expect(await idsFor('addresses[locality eq "münchen"]')).toEqual(byName(["emile-caps", "emile-nfd"]));
+    expect(await idsFor('name.givenName eq "émile"')).toEqual(byName(["emile-caps", "emile-nfd"]));
+    // The PATCH value filter with the same bracket selects the same address of emile-caps.
+    const target = all.find((r) => r.userName === "emile-caps")!;
+    const res = await call(`/scim/v2/Users/${target.id as string}`, {
+      method: "PATCH",
+      token,
+      body: JSON.stringify({
+        schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        Operations: [{ op: "replace", path: 'addresses[locality eq "münchen"].postalCode', value: "80331" }],
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect((await json<{ addresses: Record<string, unknown>[] }>(res)).addresses).toEqual([{ type: "work", locality: "MÜNCHEN", country: "DE", postalCode: "80331" }]);
+    expect(await idsFor('addresses[locality eq "münchen" and postalCode eq "80331"]')).toEqual(byName(["emile-caps"]));
+  });
+
+  it("okta: a filter on name.familyName finds Straße, STRASSE and GROẞ under the full case fold, as userName does", async () => {
+    const byName = (names: string[]) => all.filter((r) => names.includes(r.userName as string)).map((r) => r.id as string).sort();
+    expect(await idsFor('name.familyName eq "STRASSE"')).toEqual(byName(["emile-nfd", "plain-ss"]));
+    // Greek "ΣΣ" folds to "σσ", not to the Latin "ss".
+    expect(await idsFor('name.familyName co "ß"')).toEqual(byName(["emile-nfd", "gross", "plain-ss"]));
+    expect(await idsFor('name.familyName eq "groß"')).toEqual(byName(["gross"]));
+    expect(await idsFor('department eq "SS"')).toEqual(byName(["gross"]));
+    expect(await idsFor('department sw "ss"')).toEqual(byName(["emile-nfd", "gross"]));
+  });
+
+  it("rfc7643 2.3.7 reference attributes stay case-exact: profileUrl is not folded", async () => {
+    const res = await call("/scim/v2/Users", {
+      method: "POST",
+      token,
+      body: JSON.stringify({ schemas: [USER], userName: "profile-ref", profileUrl: "https://example.com/Émile" }),
+    });
+    expect(res.status).toBe(201);
+    const { id } = await json<{ id: string }>(res);
+    expect(await idsFor('profileUrl eq "https://example.com/Émile"')).toEqual([id]);
+    expect(await idsFor('profileUrl eq "https://example.com/émile"')).toEqual([]);
+    const stored = await env.DB.prepare("SELECT folded_data FROM users WHERE id = ?").bind(id).first<{ folded_data: string }>();
+    expect(JSON.parse(stored!.folded_data)).toMatchObject({ userName: "profile-ref", profileUrl: "https://example.com/Émile" });
+    expect((await call(`/scim/v2/Users/${id}`, { method: "DELETE", token })).status).toBe(204);
   });
 });
 

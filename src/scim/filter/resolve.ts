@@ -123,7 +123,8 @@ function resolvePathIn(path: AttrPath, ctx: Context, parent: ResolvedPath | unde
   return withSubAttribute(parent, path.attribute, ctx, true);
 }
 
-function topLevelAttributes(resource: ResourceSchemas): AttributeDef[] {
+/** The attributes a filter can name at the top level of a resource: the core ones and `schemas`. */
+export function topLevelAttributes(resource: ResourceSchemas): AttributeDef[] {
   return [...coreAttributes(resource), SCHEMAS_ATTRIBUTE];
 }
 

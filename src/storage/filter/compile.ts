@@ -8,7 +8,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { CompareOp, FilterValue } from "../../scim/filter/ast.ts";
 import type { ResolvedFilter, ResolvedPath } from "../../scim/filter/resolve.ts";
-import { foldKey } from "../../scim/fold.ts";
+import { foldKey, isAscii } from "../../scim/fold.ts";
 
 export interface ColumnMapping {
   expr: SQL;
@@ -18,6 +18,14 @@ export interface ColumnMapping {
   isoTime?: boolean;
   /** An index leads with (tenant_id, this column): comparisons on the plain column can narrow by it. */
   indexed?: boolean;
+  /** The expression reads the folded document where the row has one (see FilterTarget.foldedPending). */
+  foldedPending?: SQL;
+  /**
+   * The column holds foldKey() of the value on rows written since migration 0005, and the value as sent on
+   * older rows until the backfill reaches them (user_emails.type). Compared with foldKey(value), and, where
+   * that cannot differ on a folded row, also as before with lower(): see compileLeaf.
+   */
+  foldedSince0005?: boolean;
 }
 
 /** A multi-valued attribute kept as rows of a child table (emails → user_emails). */
@@ -31,6 +39,14 @@ export interface ChildTable {
 export interface FilterTarget {
   /** The resource JSON column. */
   data: SQL;
+  /**
+   * Set when `data` is the folded document (src/scim/folded-document.ts: every case-insensitive string is
+   * foldKey() of itself) where the row has one and the stored resource where it does not: the condition that
+   * the row has none yet (written before migration 0005 or by raw SQL, until the scheduled backfill reaches
+   * it). Case-insensitive comparisons then compare foldKey(value) with the folded document, and fall back to
+   * ASCII lower() on the stored resource for such rows, as every row was compared before.
+   */
+  foldedPending?: SQL;
   /** Canonical path ("userName", "meta.created") → column. */
   columns: Record<string, ColumnMapping>;
   /** Attribute name → child table. */
@@ -116,14 +132,15 @@ function compilePath(path: ResolvedPath, leaf: Leaf, target: FilterTarget): SQL 
     }
     return child.anyRow(compileLeaf(childColumn, path, leaf));
   }
-  if (!path.multiValued) return compileLeaf({ expr: sql`json_extract(${target.data}, ${jsonPath(path)})` }, path, leaf);
+  const pending = target.foldedPending ? { foldedPending: target.foldedPending } : {};
+  if (!path.multiValued) return compileLeaf({ expr: sql`json_extract(${target.data}, ${jsonPath(path)})`, ...pending }, path, leaf);
   // Multi-valued in JSON: any element matching; ne is "no element equals".
   const elements = sql`json_each(${target.data}, ${jsonPath({ ...path, subAttribute: undefined })})`;
   const element = path.subAttribute ? sql`json_extract(je.value, ${keyPath([path.subAttribute])})` : sql`je.value`;
   if (leaf.kind === "compare" && leaf.op === "ne") {
-    return sql`(NOT EXISTS (SELECT 1 FROM ${elements} AS je WHERE ${compileLeaf({ expr: element }, path, { ...leaf, op: "eq" })}))`;
+    return sql`(NOT EXISTS (SELECT 1 FROM ${elements} AS je WHERE ${compileLeaf({ expr: element, ...pending }, path, { ...leaf, op: "eq" })}))`;
   }
-  return sql`EXISTS (SELECT 1 FROM ${elements} AS je WHERE ${compileLeaf({ expr: element }, path, leaf)})`;
+  return sql`EXISTS (SELECT 1 FROM ${elements} AS je WHERE ${compileLeaf({ expr: element, ...pending }, path, leaf)})`;
 }
 
 /** `emails[type eq "work" and value co "@x"]`: one element must satisfy the whole bracket. */
@@ -141,7 +158,7 @@ function compileValuePath(path: ResolvedPath, inner: ResolvedFilter, target: Fil
     return sql`(${element} = 'object' AND ${compileFilter(inner, target)})`;
   }
   const elements = sql`json_each(${target.data}, ${jsonPath({ ...path, subAttribute: undefined })})`;
-  const elementTarget: FilterTarget = { data: sql`je.value`, columns: {}, children: {} };
+  const elementTarget: FilterTarget = { data: sql`je.value`, columns: {}, children: {}, ...(target.foldedPending ? { foldedPending: target.foldedPending } : {}) };
   return sql`EXISTS (SELECT 1 FROM ${elements} AS je WHERE ${compileElementFilter(inner, elementTarget)})`;
 }
 
@@ -160,7 +177,8 @@ function compileElementFilter(filter: ResolvedFilter, target: FilterTarget): SQL
     case "compare": {
       const expr = sql`json_extract(${target.data}, ${keyPath([filter.path.subAttribute ?? filter.path.attribute])})`;
       const leaf: Leaf = filter.kind === "present" ? { kind: "present" } : { kind: "compare", op: filter.op, value: filter.value };
-      return compileLeaf({ expr }, { ...filter.path, multiValued: false }, leaf);
+      const pending = target.foldedPending ? { foldedPending: target.foldedPending } : {};
+      return compileLeaf({ expr, ...pending }, { ...filter.path, multiValued: false }, leaf);
     }
   }
 }
@@ -204,6 +222,22 @@ function compileLeaf(column: ColumnMapping, path: ResolvedPath, leaf: Leaf): SQL
       return comparison(sql`julianday(${x})`, op, sql`julianday(${value})`);
     case "lower":
       return stringComparison(sql`lower(${x})`, op, value.toLowerCase(), false);
+    case "foldedSince0005": {
+      const folded = stringComparison(x, op, foldKey(value), true);
+      // The lower() comparison keeps older rows matching as they did. On a folded row it is true only when the
+      // folded one is: for eq because foldKey(v.toLowerCase()) is foldKey(v) and folded text is its own fold
+      // and has no ASCII capitals; for ASCII values because their fold is their lower case. For other values
+      // (co "ς" on a folded "οδος") it could match where the fold does not, so it is left out.
+      if (op !== "eq" && !isAscii(value)) return folded;
+      return sql`(${folded} OR ${stringComparison(sql`lower(${x})`, op, value.toLowerCase(), false)})`;
+    }
+    case "foldedDocument": {
+      // Rows without a folded document compare as all rows did before it: lower() folds ASCII only.
+      const pending = column.foldedPending ?? sql`0`;
+      const folded = stringComparison(x, op, foldKey(value), false);
+      const ascii = stringComparison(sql`lower(${x})`, op, value.toLowerCase(), false);
+      return sql`(CASE WHEN ${pending} THEN ${ascii} ELSE ${folded} END)`;
+    }
     case "folded":
       return stringComparison(x, op, foldKey(value), true);
     case "plain":
@@ -212,10 +246,13 @@ function compileLeaf(column: ColumnMapping, path: ResolvedPath, leaf: Leaf): SQL
 }
 
 /** How a string comparison reads the column; only "folded" and "plain" compare the column itself (sargable). */
-function stringForm(column: ColumnMapping, path: ResolvedPath): "julianday" | "lower" | "folded" | "plain" {
+function stringForm(column: ColumnMapping, path: ResolvedPath): "julianday" | "lower" | "folded" | "foldedSince0005" | "foldedDocument" | "plain" {
   const type = path.leaf.type;
   if (type === "dateTime" && !column.isoTime) return "julianday";
   if (column.folded) return "folded";
+  if (column.foldedSince0005 && !path.caseExact && type === "string") return "foldedSince0005";
+  // Exactly the strings folded-document.ts folds.
+  if (column.foldedPending && type === "string" && !path.caseExact) return "foldedDocument";
   if (!path.caseExact && type !== "dateTime") return "lower";
   return "plain";
 }

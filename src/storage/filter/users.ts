@@ -14,7 +14,8 @@ export function userFilterSql(filter: ResolvedFilter, tenantId: number): { where
 
 function userTarget(tenantId: number): FilterTarget {
   return {
-    data: sql`${users.data}`,
+    data: sql`coalesce(${users.foldedData}, ${users.data})`,
+    foldedPending: sql`(${users.foldedData} IS NULL)`,
     anyOf: (branches) => {
       const union = unionOf(branches.map((branch) => sql`SELECT ${users.seq} FROM ${users} WHERE ${users.tenantId} = ${tenantId} AND ${branch}`));
       return union && sql`${users.seq} IN (${union})`;
@@ -34,7 +35,7 @@ function userTarget(tenantId: number): FilterTarget {
       emails: {
         columns: {
           value: { expr: sql`${userEmails.valueKey}`, folded: true, indexed: true },
-          type: { expr: sql`${userEmails.type}` },
+          type: { expr: sql`${userEmails.type}`, foldedSince0005: true },
           primary: { expr: sql`${userEmails.primary}` },
         },
         anyRow: (condition) =>

@@ -7,6 +7,8 @@ import { changedAttributes, jsonEqual } from "../../events/changed.ts";
 import { eventBody, type EventOrigin } from "../../events/types.ts";
 import { ScimError, conflict } from "../../scim/errors.ts";
 import { foldKey } from "../../scim/fold.ts";
+import { foldedDocument } from "../../scim/folded-document.ts";
+import { GROUP_RESOURCE } from "../../scim/schema/registry.ts";
 import { renderResource } from "../../scim/meta.ts";
 import type { Db } from "../d1/db.ts";
 import { isUniqueViolation } from "../d1/errors.ts";
@@ -61,6 +63,7 @@ function indexedColumns(data: Record<string, unknown>) {
     displayNameKey: foldKey(displayName),
     externalId: typeof data.externalId === "string" ? data.externalId : null,
     data: JSON.stringify(data),
+    foldedData: JSON.stringify(foldedDocument(data, GROUP_RESOURCE)),
   };
 }
 

@@ -5,6 +5,8 @@ import { userUpdateEvents } from "../../events/changed.ts";
 import { eventBody, type EventOrigin } from "../../events/types.ts";
 import { ScimError, conflict } from "../../scim/errors.ts";
 import { foldKey } from "../../scim/fold.ts";
+import { foldedDocument } from "../../scim/folded-document.ts";
+import { USER_RESOURCE } from "../../scim/schema/registry.ts";
 import { renderResource } from "../../scim/meta.ts";
 import type { Db } from "../d1/db.ts";
 import { isUniqueViolation } from "../d1/errors.ts";
@@ -68,6 +70,7 @@ function indexedColumns(data: Record<string, unknown>) {
     displayNameKey: typeof data.displayName === "string" ? foldKey(data.displayName) : null,
     active: data.active !== false,
     data: JSON.stringify(data),
+    foldedData: JSON.stringify(foldedDocument(data, USER_RESOURCE)),
   };
 }
 
@@ -84,7 +87,8 @@ function emailRows(data: Record<string, unknown>): EmailRow[] {
     if (typeof email !== "object" || email === null) continue;
     const { value, type, primary } = email as Record<string, unknown>;
     if (typeof value !== "string") continue;
-    rows.push({ value: foldKey(value), type: typeof type === "string" ? type : null, primary: typeof primary === "boolean" ? primary : null });
+    // type is folded too (since migration 0005): filters compare it case-insensitively, and only filters read it.
+    rows.push({ value: foldKey(value), type: typeof type === "string" ? foldKey(type) : null, primary: typeof primary === "boolean" ? primary : null });
   }
   return rows;
 }
