@@ -59,6 +59,9 @@ export async function startReceiver(port = 0): Promise<Receiver> {
     },
   };
   const server: Server = createServer(async (req, res) => {
+    // No connection reuse: workerd pools connections, and one the server closed as idle at the moment workerd
+    // reused it failed a test's fetch with "Network connection lost".
+    res.setHeader("Connection", "close");
     const url = new URL(req.url ?? "/", "http://receiver");
     const body = await readBody(req);
     // Control routes, used by tests running inside workerd (which cannot call this object directly).
