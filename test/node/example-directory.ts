@@ -2,6 +2,7 @@
 // provisions through SCIM, its scripted lifecycle, and the two views compared at the end, the example's
 // SQLite file and the directory as SCIM GET shows it.
 import { DatabaseSync } from "node:sqlite";
+import { freePort, runKeys, startDevCommand, stopGroup, tempDir, TOKEN_IN_TEXT, waitFor, waitUntilServing, type Background } from "./helpers.ts";
 
 const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -119,4 +120,31 @@ export async function directoryOf(scim: Scim): Promise<Mirrored> {
 export async function headCursor(baseUrl: string, appToken: string): Promise<string> {
   const response = await fetch(`${baseUrl}/v1/events?limit=0`, { headers: { Authorization: `Bearer ${appToken}` } });
   return ((await response.json()) as { nextCursor: string }).nextCursor;
+}
+
+export interface DevWithAppKey {
+  persistTo: string;
+  baseUrl: string;
+  dev: Background;
+  /** The identity provider's client, with the token `npm run dev` printed. */
+  scim: Scim;
+  /** A fresh app-scope key of the demo tenant, for the example application. */
+  appToken: string;
+}
+
+/** `npm run dev` on throwaway state, serving, plus an app key made by `npm run keys` (stopped again on failure). */
+export async function startDevWithAppKey(prefix: string): Promise<DevWithAppKey> {
+  const persistTo = await tempDir(prefix);
+  const baseUrl = `http://127.0.0.1:${await freePort()}`;
+  const dev = startDevCommand(Number(new URL(baseUrl).port), persistTo);
+  try {
+    const scimToken = await waitFor("the printed token", async () => dev.output().match(TOKEN_IN_TEXT)?.[0] ?? null, dev, 120_000);
+    await waitUntilServing(baseUrl, dev);
+    const created = await runKeys(["create", "demo", "--scope", "app", "--label", "example", "--json", "--persist-to", persistTo]);
+    if (created.status !== 0) throw new Error(`npm run keys -- create failed: ${created.stderr}`);
+    return { persistTo, baseUrl, dev, scim: scimClient(baseUrl, scimToken), appToken: (JSON.parse(created.stdout) as { token: string }).token };
+  } catch (error) {
+    await stopGroup(dev);
+    throw error;
+  }
 }

@@ -5,19 +5,8 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { directoryOf, headCursor, provisionBefore, provisionWhileFollowing, readExample, scimClient, type Scim } from "./example-directory.ts";
-import {
-  freePort,
-  runKeys,
-  startDevCommand,
-  startSyncExample,
-  stopGroup,
-  tempDir,
-  TOKEN_IN_TEXT,
-  waitFor,
-  waitUntilServing,
-  type Background,
-} from "./helpers.ts";
+import { directoryOf, headCursor, provisionBefore, provisionWhileFollowing, readExample, startDevWithAppKey, type Scim } from "./example-directory.ts";
+import { startSyncExample, stopGroup, waitFor, type Background } from "./helpers.ts";
 
 let persistTo: string;
 let dev: Background | undefined;
@@ -27,17 +16,7 @@ let appToken = "";
 let scim: Scim;
 
 beforeAll(async () => {
-  persistTo = await tempDir("example-sync-");
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  dev = startDevCommand(port, persistTo);
-  const running = dev;
-  const scimToken = await waitFor("the printed token", async () => running.output().match(TOKEN_IN_TEXT)?.[0] ?? null, running, 120_000);
-  scim = scimClient(baseUrl, scimToken);
-  await waitUntilServing(baseUrl, running);
-  const created = await runKeys(["create", "demo", "--scope", "app", "--label", "example", "--json", "--persist-to", persistTo]);
-  expect(created.status).toBe(0);
-  appToken = (JSON.parse(created.stdout) as { token: string }).token;
+  ({ persistTo, baseUrl, dev, scim, appToken } = await startDevWithAppKey("example-sync-"));
 });
 
 afterAll(async () => {

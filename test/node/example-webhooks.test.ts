@@ -8,20 +8,8 @@ import type { AddressInfo } from "node:net";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createUser, directoryOf, provisionBefore, provisionWhileFollowing, readExample, scimClient, type Scim } from "./example-directory.ts";
-import {
-  freePort,
-  runKeys,
-  runWebhooks,
-  startDevCommand,
-  startSyncExample,
-  stopGroup,
-  tempDir,
-  TOKEN_IN_TEXT,
-  waitFor,
-  waitUntilServing,
-  type Background,
-} from "./helpers.ts";
+import { createUser, directoryOf, provisionBefore, provisionWhileFollowing, readExample, startDevWithAppKey, type Scim } from "./example-directory.ts";
+import { freePort, runWebhooks, startSyncExample, stopGroup, waitFor, type Background } from "./helpers.ts";
 
 /** Every third event's first attempt fails. */
 const FAIL_EVERY = 3;
@@ -118,17 +106,7 @@ async function equalsDirectory(file: string, app: Background) {
 }
 
 beforeAll(async () => {
-  persistTo = await tempDir("example-webhooks-");
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  dev = startDevCommand(port, persistTo);
-  const running = dev;
-  const scimToken = await waitFor("the printed token", async () => running.output().match(TOKEN_IN_TEXT)?.[0] ?? null, running, 120_000);
-  scim = scimClient(baseUrl, scimToken);
-  await waitUntilServing(baseUrl, running);
-  const created = await runKeys(["create", "demo", "--scope", "app", "--label", "example", "--json", "--persist-to", persistTo]);
-  expect(created.status).toBe(0);
-  appToken = (JSON.parse(created.stdout) as { token: string }).token;
+  ({ persistTo, baseUrl, dev, scim, appToken } = await startDevWithAppKey("example-webhooks-"));
 
   link = await startFlakyLink(() => exampleUrl, (id, attempt) => attempt === 1 && Number(id) % FAIL_EVERY === 0);
   const added = await runWebhooks(["add", "demo", link.url, "--json", "--persist-to", persistTo]);
