@@ -22,6 +22,7 @@ export interface Tenant {
 const STALE_LIFETIMES = 5;
 
 const cache = new TtlCache<Tenant>(1000);
+const refreshing = new Set<string>();
 
 /** Where a refresh of a stale entry runs, kept alive past the response. */
 export interface BackgroundRefresh {
@@ -34,8 +35,15 @@ export async function findTenant(db: Db, slug: string, cacheSeconds: number, bac
   const cached = cache.getStale(slug);
   if (cached?.fresh) return cached.value;
   if (cached && background) {
-    // A failed refresh leaves the stale entry to the next request, which tries again, until it runs out.
-    background.waitUntil(readTenant(openDb(background.d1), slug, cacheSeconds).catch(() => undefined));
+    // One refresh at a time per tenant: the requests that arrive meanwhile answer from the stale entry too. A
+    // failed refresh leaves the stale entry to the next request, which tries again, until it runs out.
+    if (!refreshing.has(slug)) {
+      refreshing.add(slug);
+      const refresh = readTenant(openDb(background.d1), slug, cacheSeconds)
+        .catch(() => undefined)
+        .finally(() => refreshing.delete(slug));
+      background.waitUntil(refresh);
+    }
     return cached.value;
   }
   return readTenant(db, slug, cacheSeconds);
