@@ -3,11 +3,7 @@
 import type { TestProject } from "vitest/node";
 import { startReceiver } from "./receiver.ts";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    receiverPort: number;
-  }
-}
+// receiverPort is declared in test/support/received-webhook.ts, which receiver.ts imports.
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const receiver = await startReceiver();

@@ -4,14 +4,7 @@
 // package, never with this project's signing code.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-
-export interface ReceivedWebhook {
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-  receivedAt: number;
-  status: number;
-}
+import type { ReceivedWebhook } from "../support/received-webhook.ts";
 
 interface Script {
   /** Answers for the next requests, in order; then 200. A status of 0 means: never answer (hold the socket). */

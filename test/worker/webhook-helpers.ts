@@ -8,21 +8,7 @@ import { newSigningSecret } from "../../src/webhooks/signing.ts";
 import { webhookSecretKey } from "../../src/webhooks/secrets.ts";
 import { tenantId } from "../support/worker/tenants.ts";
 import { issueKey } from "./helpers.ts";
-
-// The port test/node/receiver-setup.ts provides (declared there too, for the Node-side typecheck).
-declare module "vitest" {
-  export interface ProvidedContext {
-    receiverPort: number;
-  }
-}
-
-export interface ReceivedWebhook {
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-  receivedAt: number;
-  status: number;
-}
+import type { ReceivedWebhook } from "../support/received-webhook.ts";
 
 export const receiverUrl = (path: string) => `http://127.0.0.1:${inject("receiverPort")}${path}`;
 
