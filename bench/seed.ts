@@ -6,11 +6,10 @@
 // start-up, paid again for every chunk that the progress bar needs.
 // Columns the schema fills by trigger for writers other than the repositories (list ordinals, folded
 // display names) are left to those triggers, so the seeded rows are what any other writer would leave.
-// Table and column names come from the drizzle schema (bench/sql-text.ts); the generated values stay SQL text.
+// Table and column names come from the drizzle schema through src/storage/names.ts.
 // folded_data (migration 0005) has no trigger, only a backfill from the Cron run, which would rewrite the
 // seeded rows while the bench measures: it is written here as the repositories write it.
 import type { D1Database, D1PreparedStatement } from "@cloudflare/workers-types/index.ts";
-import { sql } from "drizzle-orm";
 import { getPlatformProxy } from "wrangler";
 import { join } from "node:path";
 import { REPO_ROOT, wranglerEnv } from "../tools/wrangler.ts";
@@ -26,8 +25,11 @@ import {
   sqlUserName,
 } from "./ids.ts";
 import { progressBar } from "./progress.ts";
-import { col, cols, sqlText } from "./sql-text.ts";
-import * as schema from "../src/storage/schema.ts";
+import { GROUP_MEMBERS as GM, GROUPS as G, sqlNames, TENANTS as T, USERS as U } from "../src/storage/names.ts";
+import { userEmails } from "../src/storage/schema.ts";
+
+const E = sqlNames(userEmails);
+const list = (...names: string[]) => names.join(", ");
 
 const CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 const ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -82,26 +84,13 @@ function insertUsers(db: D1Database, tenantId: number, from: number, to: number)
            'emails', json_array(json_object('value', ${name}, 'type', 'work', 'primary', json('true'))),
            'active', json('true'),
            '${ENTERPRISE_USER}', json_object('department', printf('dept %02d', i % 40), 'employeeNumber', printf('%07d', i)))`;
-  const columns = cols(
-    schema.users.tenantId,
-    schema.users.id,
-    schema.users.userName,
-    schema.users.userNameKey,
-    schema.users.externalId,
-    schema.users.displayName,
-    schema.users.active,
-    schema.users.createdAt,
-    schema.users.updatedAt,
-    schema.users.version,
-    schema.users.data,
-    schema.users.foldedData,
-  );
+  const columns = list(U.tenantId, U.id, U.userName, U.userNameKey, U.externalId, U.displayName, U.active, U.createdAt, U.updatedAt, U.version, U.data, U.foldedData);
   return db
     .prepare(
-      sqlText(sql`WITH RECURSIVE n(i) AS (SELECT ?2 UNION ALL SELECT i + 1 FROM n WHERE i < ?3)
-       INSERT INTO ${schema.users} (${columns})
-       SELECT ${sql.raw(values)}
-       FROM n`),
+      `WITH RECURSIVE n(i) AS (SELECT ?2 UNION ALL SELECT i + 1 FROM n WHERE i < ?3)
+       INSERT INTO ${U.$table} (${columns})
+       SELECT ${values}
+       FROM n`,
     )
     .bind(tenantId, from, to, SEEDED_AT);
 }
@@ -110,9 +99,9 @@ function insertUsers(db: D1Database, tenantId: number, from: number, to: number)
 function insertEmails(db: D1Database, tenantId: number): D1PreparedStatement {
   return db
     .prepare(
-      sqlText(sql`INSERT INTO ${schema.userEmails} (${cols(schema.userEmails.tenantId, schema.userEmails.userSeq, schema.userEmails.valueKey, schema.userEmails.type, schema.userEmails.primary)})
-       SELECT ${cols(schema.users.tenantId, schema.users.seq, schema.users.userNameKey)}, 'work', 1 FROM ${schema.users}
-       WHERE ${col(schema.users.tenantId)} = ?1 AND ${col(schema.users.seq)} > (SELECT coalesce(max(${col(schema.userEmails.userSeq)}), 0) FROM ${schema.userEmails} WHERE ${col(schema.userEmails.tenantId)} = ?1)`),
+      `INSERT INTO ${E.$table} (${list(E.tenantId, E.userSeq, E.valueKey, E.type, E.primary)})
+       SELECT ${list(U.tenantId, U.seq, U.userNameKey)}, 'work', 1 FROM ${U.$table}
+       WHERE ${U.tenantId} = ?1 AND ${U.seq} > (SELECT coalesce(max(${E.userSeq}), 0) FROM ${E.$table} WHERE ${E.tenantId} = ?1)`,
     )
     .bind(tenantId);
 }
@@ -121,9 +110,9 @@ function insertEmails(db: D1Database, tenantId: number): D1PreparedStatement {
 function insertMembers(db: D1Database, tenantId: number, g: number, from: number, to: number): D1PreparedStatement {
   return db
     .prepare(
-      sqlText(sql`WITH RECURSIVE n(i) AS (SELECT ?3 UNION ALL SELECT i + 1 FROM n WHERE i < ?4)
-       INSERT INTO ${schema.groupMembers} (${cols(schema.groupMembers.tenantId, schema.groupMembers.groupId, schema.groupMembers.memberId, schema.groupMembers.memberType)})
-       SELECT ?1, ?2, ${sql.raw(sqlUserId("i"))}, 'User' FROM n`),
+      `WITH RECURSIVE n(i) AS (SELECT ?3 UNION ALL SELECT i + 1 FROM n WHERE i < ?4)
+       INSERT INTO ${GM.$table} (${list(GM.tenantId, GM.groupId, GM.memberId, GM.memberType)})
+       SELECT ?1, ?2, ${sqlUserId("i")}, 'User' FROM n`,
     )
     .bind(tenantId, groupId(g), from, to);
 }
@@ -138,20 +127,8 @@ function insertGroups(db: D1Database, tenantId: number, users: number): D1Prepar
     statements.push(
       db
         .prepare(
-          sqlText(sql`INSERT INTO ${schema.groups} (${cols(
-            schema.groups.tenantId,
-            schema.groups.id,
-            schema.groups.displayName,
-            schema.groups.displayNameKey,
-            schema.groups.externalId,
-            schema.groups.createdAt,
-            schema.groups.updatedAt,
-            schema.groups.version,
-            schema.groups.memberCount,
-            schema.groups.data,
-            schema.groups.foldedData,
-          )})
-           VALUES (?1, ?2, ?3, lower(?3), ?4, ?5, ?5, 1, ?6, ?7, ?8)`),
+          `INSERT INTO ${G.$table} (${list(G.tenantId, G.id, G.displayName, G.displayNameKey, G.externalId, G.createdAt, G.updatedAt, G.version, G.memberCount, G.data, G.foldedData)})
+           VALUES (?1, ?2, ?3, lower(?3), ?4, ?5, ?5, 1, ?6, ?7, ?8)`,
         )
         .bind(tenantId, groupId(g), groupName(g), `00g${String(g).padStart(7, "0")}`, SEEDED_AT, Math.max(0, to - from + 1), data, folded),
     );
@@ -161,7 +138,7 @@ function insertGroups(db: D1Database, tenantId: number, users: number): D1Prepar
 
 /** Whether the tenant has any user: an unmarked tenant with users was seeded part-way by an interrupted run. */
 export async function hasUsers(db: D1Database, tenantId: number): Promise<boolean> {
-  const statement = sqlText(sql`SELECT 1 AS found FROM ${schema.users} WHERE ${col(schema.users.tenantId)} = ?1 LIMIT 1`);
+  const statement = `SELECT 1 AS found FROM ${U.$table} WHERE ${U.tenantId} = ?1 LIMIT 1`;
   return (await db.prepare(statement).bind(tenantId).first()) !== null;
 }
 
@@ -200,7 +177,7 @@ export async function seedTenant(db: D1Database, tenantId: number, slug: string,
     await db.batch([
       ...insertGroups(db, tenantId, users),
       ...small,
-      db.prepare(sqlText(sql`UPDATE ${schema.tenants} SET ${col(schema.tenants.userCount)} = ?2, ${col(schema.tenants.groupCount)} = ?3 WHERE ${col(schema.tenants.id)} = ?1`)).bind(tenantId, users, SMALL_GROUPS + 1),
+      db.prepare(`UPDATE ${T.$table} SET ${T.userCount} = ?2, ${T.groupCount} = ?3 WHERE ${T.id} = ?1`).bind(tenantId, users, SMALL_GROUPS + 1),
     ]),
   );
   const seconds = (Date.now() - started) / 1000;

@@ -6,66 +6,56 @@
 // These statements skip validation and bookkeeping, so they live only in the bench's own worker entry
 // (bench/worker/index.ts), never in the deployed bundle. They are fixed and tenant-scoped (?1 is always the
 // caller's tenant id); the caller supplies only the values they bind. Table and column names come from the
-// drizzle schema (bench/sql-text.ts).
-import { sql } from "drizzle-orm";
+// drizzle schema through src/storage/names.ts, as in the repositories' hand-written SQL.
 import { Hono } from "hono";
 import { readJsonObject } from "../../src/http/body.ts";
 import type { AppEnv } from "../../src/http/context.ts";
 import { scimJson } from "../../src/http/respond.ts";
 import { badRequest, notFound } from "../../src/scim/errors.ts";
-import { groupMembers, groups, tenants, users } from "../../src/storage/schema.ts";
-import { col, cols, sqlText } from "../sql-text.ts";
+import { GROUP_MEMBERS as GM, GROUPS as G, TENANTS as T, USERS as U } from "../../src/storage/names.ts";
 
-const USER_COLUMNS = cols(users.seq, users.id, users.createdAt, users.updatedAt, users.version, users.data);
-const GROUP_COLUMNS = cols(groups.seq, groups.id, groups.createdAt, groups.updatedAt, groups.version, groups.memberCount, groups.data);
+const list = (...names: string[]) => names.join(", ");
+const USER_COLUMNS = list(U.seq, U.id, U.createdAt, U.updatedAt, U.version, U.data);
+const GROUP_COLUMNS = list(G.seq, G.id, G.createdAt, G.updatedAt, G.version, G.memberCount, G.data);
 
 function pageWithGroups(order: "ASC" | "DESC"): string {
-  return sqlText(sql`WITH page AS (SELECT ${USER_COLUMNS} FROM ${users} WHERE ${col(users.tenantId)} = ?1 ORDER BY ${col(users.seq)} ${sql.raw(order)} LIMIT ?2)
-    SELECT page.*, (SELECT json_group_array(gm.${col(groupMembers.groupId)}) FROM ${groupMembers} AS gm WHERE gm.${col(groupMembers.tenantId)} = ?1 AND gm.${col(groupMembers.memberId)} = page.${col(users.id)}) AS group_ids
-    FROM page`);
+  return `WITH page AS (SELECT ${USER_COLUMNS} FROM ${U.$table} WHERE ${U.tenantId} = ?1 ORDER BY ${U.seq} ${order} LIMIT ?2)
+    SELECT page.*, (SELECT json_group_array(gm.${GM.groupId}) FROM ${GM.$table} AS gm WHERE gm.${GM.tenantId} = ?1 AND gm.${GM.memberId} = page.${U.id}) AS group_ids
+    FROM page`;
 }
 
 /** Each floor: one statement; `?1` = tenant id, `?2`.. = the request's `params` in order. */
 const FLOORS: Record<string, { sql: string; params: number }> = {
-  "user-by-username": { sql: sqlText(sql`SELECT ${USER_COLUMNS} FROM ${users} WHERE ${col(users.tenantId)} = ?1 AND ${col(users.userNameKey)} = ?2`), params: 1 },
-  "user-by-id": { sql: sqlText(sql`SELECT ${USER_COLUMNS} FROM ${users} WHERE ${col(users.tenantId)} = ?1 AND ${col(users.id)} = ?2`), params: 1 },
-  "users-first-page": { sql: sqlText(sql`SELECT ${USER_COLUMNS} FROM ${users} WHERE ${col(users.tenantId)} = ?1 ORDER BY ${col(users.seq)} LIMIT ?2`), params: 1 },
+  "user-by-username": { sql: `SELECT ${USER_COLUMNS} FROM ${U.$table} WHERE ${U.tenantId} = ?1 AND ${U.userNameKey} = ?2`, params: 1 },
+  "user-by-id": { sql: `SELECT ${USER_COLUMNS} FROM ${U.$table} WHERE ${U.tenantId} = ?1 AND ${U.id} = ?2`, params: 1 },
+  "users-first-page": { sql: `SELECT ${USER_COLUMNS} FROM ${U.$table} WHERE ${U.tenantId} = ?1 ORDER BY ${U.seq} LIMIT ?2`, params: 1 },
   // The last page of a walk reads the last `count` rows: the same rows, reached from the other end.
-  "users-last-page": { sql: sqlText(sql`SELECT ${USER_COLUMNS} FROM ${users} WHERE ${col(users.tenantId)} = ?1 ORDER BY ${col(users.seq)} DESC LIMIT ?2`), params: 1 },
+  "users-last-page": { sql: `SELECT ${USER_COLUMNS} FROM ${U.$table} WHERE ${U.tenantId} = ?1 ORDER BY ${U.seq} DESC LIMIT ?2`, params: 1 },
   // The same pages with what a User response carries besides its row: each user's group ids, from one seek
   // of the member index per user. (Group names come on top, once per distinct group.)
   "users-first-page-groups": { sql: pageWithGroups("ASC"), params: 1 },
   "users-last-page-groups": { sql: pageWithGroups("DESC"), params: 1 },
-  "users-count": { sql: sqlText(sql`SELECT ${col(tenants.userCount)} FROM ${tenants} WHERE ${col(tenants.id)} = ?1`), params: 0 },
+  "users-count": { sql: `SELECT ${T.userCount} FROM ${T.$table} WHERE ${T.id} = ?1`, params: 0 },
   // folded_data set as the repositories set it: left null, the row would also enter users_folded_pending.
   "user-insert": {
-    sql: sqlText(
-      sql`INSERT INTO ${users} (${cols(users.tenantId, users.id, users.userName, users.userNameKey, users.createdAt, users.updatedAt, users.data, users.foldedData)}) VALUES (?1, ?2, ?3, ?3, ?4, ?4, '{}', '{}')`,
-    ),
+    sql: `INSERT INTO ${U.$table} (${list(U.tenantId, U.id, U.userName, U.userNameKey, U.createdAt, U.updatedAt, U.data, U.foldedData)}) VALUES (?1, ?2, ?3, ?3, ?4, ?4, '{}', '{}')`,
     params: 3,
   },
-  "user-update": { sql: sqlText(sql`UPDATE ${users} SET ${col(users.updatedAt)} = ?3 WHERE ${col(users.tenantId)} = ?1 AND ${col(users.id)} = ?2`), params: 2 },
-  "user-delete": { sql: sqlText(sql`DELETE FROM ${users} WHERE ${col(users.tenantId)} = ?1 AND ${col(users.id)} = ?2`), params: 1 },
-  "group-by-name": { sql: sqlText(sql`SELECT ${GROUP_COLUMNS} FROM ${groups} WHERE ${col(groups.tenantId)} = ?1 AND ${col(groups.displayNameKey)} = ?2`), params: 1 },
-  "group-by-id": { sql: sqlText(sql`SELECT ${GROUP_COLUMNS} FROM ${groups} WHERE ${col(groups.tenantId)} = ?1 AND ${col(groups.id)} = ?2`), params: 1 },
+  "user-update": { sql: `UPDATE ${U.$table} SET ${U.updatedAt} = ?3 WHERE ${U.tenantId} = ?1 AND ${U.id} = ?2`, params: 2 },
+  "user-delete": { sql: `DELETE FROM ${U.$table} WHERE ${U.tenantId} = ?1 AND ${U.id} = ?2`, params: 1 },
+  "group-by-name": { sql: `SELECT ${GROUP_COLUMNS} FROM ${G.$table} WHERE ${G.tenantId} = ?1 AND ${G.displayNameKey} = ?2`, params: 1 },
+  "group-by-id": { sql: `SELECT ${GROUP_COLUMNS} FROM ${G.$table} WHERE ${G.tenantId} = ?1 AND ${G.id} = ?2`, params: 1 },
   "group-insert": {
-    sql: sqlText(
-      sql`INSERT INTO ${groups} (${cols(groups.tenantId, groups.id, groups.displayName, groups.displayNameKey, groups.createdAt, groups.updatedAt, groups.data, groups.foldedData)}) VALUES (?1, ?2, ?3, ?3, ?4, ?4, '{}', '{}')`,
-    ),
+    sql: `INSERT INTO ${G.$table} (${list(G.tenantId, G.id, G.displayName, G.displayNameKey, G.createdAt, G.updatedAt, G.data, G.foldedData)}) VALUES (?1, ?2, ?3, ?3, ?4, ?4, '{}', '{}')`,
     params: 3,
   },
-  "group-update": { sql: sqlText(sql`UPDATE ${groups} SET ${col(groups.updatedAt)} = ?3 WHERE ${col(groups.tenantId)} = ?1 AND ${col(groups.id)} = ?2`), params: 2 },
-  "group-delete": { sql: sqlText(sql`DELETE FROM ${groups} WHERE ${col(groups.tenantId)} = ?1 AND ${col(groups.id)} = ?2`), params: 1 },
+  "group-update": { sql: `UPDATE ${G.$table} SET ${G.updatedAt} = ?3 WHERE ${G.tenantId} = ?1 AND ${G.id} = ?2`, params: 2 },
+  "group-delete": { sql: `DELETE FROM ${G.$table} WHERE ${G.tenantId} = ?1 AND ${G.id} = ?2`, params: 1 },
   "member-insert": {
-    sql: sqlText(
-      sql`INSERT INTO ${groupMembers} (${cols(groupMembers.tenantId, groupMembers.groupId, groupMembers.memberId, groupMembers.memberType)}) VALUES (?1, ?2, ?3, 'User') ON CONFLICT DO NOTHING`,
-    ),
+    sql: `INSERT INTO ${GM.$table} (${list(GM.tenantId, GM.groupId, GM.memberId, GM.memberType)}) VALUES (?1, ?2, ?3, 'User') ON CONFLICT DO NOTHING`,
     params: 2,
   },
-  "member-delete": {
-    sql: sqlText(sql`DELETE FROM ${groupMembers} WHERE ${col(groupMembers.tenantId)} = ?1 AND ${col(groupMembers.groupId)} = ?2 AND ${col(groupMembers.memberId)} = ?3`),
-    params: 2,
-  },
+  "member-delete": { sql: `DELETE FROM ${GM.$table} WHERE ${GM.tenantId} = ?1 AND ${GM.groupId} = ?2 AND ${GM.memberId} = ?3`, params: 2 },
 };
 
 export const benchFloor = new Hono<AppEnv>();
