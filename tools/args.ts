@@ -19,6 +19,7 @@ const OPTIONS = {
   grace: { type: "string" },
   scope: { type: "string" },
   port: { type: "string" },
+  "inspector-port": { type: "string" },
   // npm run oauth (tools/oauth-args.ts)
   "redirect-uri": { type: "string", multiple: true },
   name: { type: "string" },
@@ -69,10 +70,11 @@ Flags for every command:
   --json              Machine-readable output.
 `;
 
-export const DEV_USAGE = `Usage: npm run dev -- [--port PORT] [--persist-to DIR]
+export const DEV_USAGE = `Usage: npm run dev -- [--port PORT] [--inspector-port PORT] [--persist-to DIR]
 
 Applies local migrations, issues a fresh "dev" key for tenant "demo" (revoking the previous ones),
-prints the token and base URLs, then runs wrangler dev.
+prints the token and base URLs, then runs wrangler dev. --inspector-port is wrangler's DevTools port
+(default 9229, or a free one when 9229 is taken).
 `;
 
 export function parse(argv: readonly string[]) {
@@ -147,18 +149,23 @@ export function parseKeysArgs(argv: readonly string[], cwd = process.cwd()): Key
   }
 }
 
-export type DevInvocation = { help: true } | { help: false; port: number; persistTo: string | null };
+export type DevInvocation = { help: true } | { help: false; port: number; inspectorPort: number | null; persistTo: string | null };
+
+function parsePort(flag: string, value: string): number {
+  const port = Number(value);
+  if (!/^\d{1,5}$/.test(value) || port < 1 || port > 65_535) throw usageError(`--${flag} must be a port number (1-65535), got ${JSON.stringify(value)}`);
+  return port;
+}
 
 export function parseDevArgs(argv: readonly string[], cwd = process.cwd()): DevInvocation {
   const { values, positionals } = parse(argv);
   if (values.help) return { help: true };
-  rejectFlagsOutside(values, ["port", "persist-to", "help"], "dev");
+  rejectFlagsOutside(values, ["port", "inspector-port", "persist-to", "help"], "dev");
   if (positionals[0] !== undefined) throw usageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-  const port = values.port === undefined ? 8787 : Number(values.port);
-  if (values.port !== undefined && (!/^\d{1,5}$/.test(values.port) || port < 1 || port > 65_535)) {
-    throw usageError(`--port must be a port number (1-65535), got ${JSON.stringify(values.port)}`);
-  }
-  return { help: false, port, persistTo: parsePersistTo(values["persist-to"], cwd) };
+  const port = values.port === undefined ? 8787 : parsePort("port", values.port);
+  const inspector = values["inspector-port"];
+  const inspectorPort = inspector === undefined ? null : parsePort("inspector-port", inspector);
+  return { help: false, port, inspectorPort, persistTo: parsePersistTo(values["persist-to"], cwd) };
 }
 
 export function parseTarget(env: string | undefined, remote: boolean, persistTo: string | undefined, cwd: string): Target {

@@ -66,6 +66,7 @@ await runEntryPoint(async () => {
   // --test-scheduled: the cron timer below triggers scheduled() through /__scheduled (local only).
   const args = ["dev", "--port", String(invocation.port), "--test-scheduled"];
   if (invocation.persistTo !== null) args.push("--persist-to", invocation.persistTo);
+  if (invocation.inspectorPort !== null) args.push("--inspector-port", String(invocation.inspectorPort));
   if (publicUrl !== configured) args.push("--var", `PUBLIC_BASE_URL:${publicUrl}`);
   print(`Cron Triggers run every minute (webhook sweep) and every tenth (event prune); webhooks travel on the local queue.\n`);
   const stopCron = startDevCron(invocation.port);

@@ -30,7 +30,7 @@ async function serve(persistTo: string): Promise<string> {
   await stopGroup(server);
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const started = startWranglerDev(port, persistTo);
+  const started = await startWranglerDev(port, persistTo);
   server = started;
   try {
     await waitUntilServing(baseUrl, started);

@@ -104,12 +104,12 @@ describe("keys arguments", () => {
 });
 
 describe("dev arguments", () => {
-  test("--port and --persist-to", () => {
-    expect(parseDevArgs([], "/w")).toEqual({ help: false, port: 8787, persistTo: null });
-    expect(parseDevArgs(["--port", "9000", "--persist-to", "s"], "/w")).toEqual({ help: false, port: 9000, persistTo: "/w/s" });
+  test("--port, --inspector-port and --persist-to", () => {
+    expect(parseDevArgs([], "/w")).toEqual({ help: false, port: 8787, inspectorPort: null, persistTo: null });
+    expect(parseDevArgs(["--port", "9000", "--inspector-port", "9300", "--persist-to", "s"], "/w")).toEqual({ help: false, port: 9000, inspectorPort: 9300, persistTo: "/w/s" });
   });
 
-  test.each([[["--port", "0"]], [["--port", "70000"]], [["--port", "80a"]], [["--json"]], [["serve"]]])("%j is a usage error", (argv) => {
+  test.each([[["--port", "0"]], [["--port", "70000"]], [["--port", "80a"]], [["--inspector-port", "x"]], [["--json"]], [["serve"]]])("%j is a usage error", (argv) => {
     expect(usageFailure(() => parseDevArgs(argv))).toBeTruthy();
   });
 });

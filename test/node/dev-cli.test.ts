@@ -37,7 +37,7 @@ interface DevRun {
 async function startDev(): Promise<DevRun> {
   const port = await freePort();
   const baseUrl = `http://localhost:${port}`;
-  running = startDevCommand(port, persistTo);
+  running = await startDevCommand(port, persistTo);
   const dev = running;
   const token = await waitFor("the printed token", async () => dev.output().match(TOKEN_IN_TEXT)?.[0] ?? null, dev);
   await waitUntilServing(baseUrl, dev);

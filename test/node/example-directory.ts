@@ -136,7 +136,7 @@ export interface DevWithAppKey {
 export async function startDevWithAppKey(prefix: string): Promise<DevWithAppKey> {
   const persistTo = await tempDir(prefix);
   const baseUrl = `http://127.0.0.1:${await freePort()}`;
-  const dev = startDevCommand(Number(new URL(baseUrl).port), persistTo);
+  const dev = await startDevCommand(Number(new URL(baseUrl).port), persistTo);
   try {
     const scimToken = await waitFor("the printed token", async () => dev.output().match(TOKEN_IN_TEXT)?.[0] ?? null, dev, 120_000);
     await waitUntilServing(baseUrl, dev);

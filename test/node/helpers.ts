@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { throwawaySecretArgs } from "../../tools/dev-secrets.ts";
-export { freePort } from "../../tools/free-port.ts";
+import { freePort } from "../../tools/free-port.ts";
+export { freePort };
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const WRANGLER_SCRIPT = realpathSync(join(REPO_ROOT, "node_modules", ".bin", "wrangler"));
@@ -93,11 +94,14 @@ function startInGroup(args: string[], env: Record<string, string> = {}): Backgro
   return { child, output: () => output };
 }
 
-/** wrangler dev on 127.0.0.1 (not "localhost", which may also mean ::1), re-reading KV on every request. */
-export function startWranglerDev(port: number, persistTo: string): Background {
+/**
+ * wrangler dev on 127.0.0.1 (not "localhost", which may also mean ::1), re-reading KV on every request. Its
+ * DevTools port is chosen here: wrangler's own choice (9229 when it looks free) collides when two start at once.
+ */
+export async function startWranglerDev(port: number, persistTo: string): Promise<Background> {
   return startInGroup([
-    WRANGLER_SCRIPT, "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--var", "KEY_CACHE_SECONDS:0",
-    ...throwawaySecretArgs(),
+    WRANGLER_SCRIPT, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort()), "--persist-to", persistTo,
+    "--var", "KEY_CACHE_SECONDS:0", ...throwawaySecretArgs(),
   ]);
 }
 
@@ -106,8 +110,9 @@ export function startSyncExample(args: string[], env: Record<string, string> = {
   return startInGroup([...STRIP_TYPES, "examples/sync-app/sync.ts", ...args], env);
 }
 
-export function startDevCommand(port: number, persistTo: string): Background {
-  return startInGroup([...STRIP_TYPES, "tools/dev.ts", "--port", String(port), "--persist-to", persistTo]);
+/** `npm run dev`, with a DevTools port of its own (see startWranglerDev). */
+export async function startDevCommand(port: number, persistTo: string): Promise<Background> {
+  return startInGroup([...STRIP_TYPES, "tools/dev.ts", "--port", String(port), "--inspector-port", String(await freePort()), "--persist-to", persistTo]);
 }
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | null>, background: Background, timeoutMs = 90_000): Promise<T> {

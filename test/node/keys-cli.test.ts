@@ -298,7 +298,7 @@ describe("keys as the running worker sees them (wrangler dev on the same state)"
     // Started on the state the lifecycle tests left behind; KEY_CACHE_SECONDS:0 makes every request re-read KV.
     const port = await freePort();
     serverUrl = `http://127.0.0.1:${port}`;
-    server = startWranglerDev(port, persistTo);
+    server = await startWranglerDev(port, persistTo);
     await waitUntilServing(serverUrl, server);
   });
 

@@ -101,7 +101,7 @@ beforeAll(async () => {
 
   const port = await freePort();
   baseUrl = `http://localhost:${port}`;
-  dev = startDevCommand(port, persistTo);
+  dev = await startDevCommand(port, persistTo);
   const running = dev;
   // Generous: dev applies migrations and issues a key through several wrangler runs on a shared 2-core machine.
   await waitFor("the printed token", async () => running.output().match(TOKEN_IN_TEXT)?.[0] ?? null, running, 150_000);

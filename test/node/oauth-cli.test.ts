@@ -101,7 +101,7 @@ describe("oauth CLI", () => {
   test("client revoke: the token endpoint refuses the client and its access tokens stop working", async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    server = startWranglerDev(port, persistTo);
+    server = await startWranglerDev(port, persistTo);
     await waitUntilServing(url, server);
     const basicAuth = `Basic ${Buffer.from(`${created.clientId}:${created.clientSecret}`).toString("base64")}`;
     const tokenRequest = () =>
