@@ -15,7 +15,8 @@ import { parseSearchRequest } from "../scim/search.ts";
 import { ENTERPRISE_USER_SCHEMA } from "../scim/schema/core.ts";
 import { USER_RESOURCE } from "../scim/schema/registry.ts";
 import { normalizeResource } from "../scim/validate/resource.ts";
-import { userFilterSql } from "../storage/filter/users.ts";
+import { isKeyLookup } from "../scim/filter/lookup.ts";
+import { USER_LOOKUP_KEYS, userFilterSql } from "../storage/filter/users.ts";
 import { createUser, deleteUser, getUser, listUsers, updateUser, USER_SORT_COLUMNS, type StoredUser } from "../storage/repos/users.ts";
 import { listEndpoint, type ListSource } from "./list-endpoint.ts";
 import { baseUrl, checkBodyId, deleteEndpoint, found, location, modifyWithRetry, notModifiedResponse, projection, type Ctx } from "./resource-routes.ts";
@@ -93,7 +94,7 @@ export const USERS_LIST: ListSource<StoredUser> = {
   resource: USER_RESOURCE,
   endpoint: "/Users",
   sortColumns: USER_SORT_COLUMNS,
-  compile: (c, filter) => userFilterSql(filter, c.var.auth.tenant.id),
+  compile: (c, filter) => ({ ...userFilterSql(filter, c.var.auth.tenant.id), lookup: isKeyLookup(filter, USER_LOOKUP_KEYS) }),
   run: async (c, query, options) => {
     const result = await listUsers(c.var.db, c.var.auth.tenant.id, query, { groups: wantsUserGroups(options) });
     return { ...result, items: result.users };

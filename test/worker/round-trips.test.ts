@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { meterD1 } from "../../src/storage/d1/meter.ts";
 import { afterSeconds } from "../support/clock.ts";
-import { bulkId, call, issueKey, json, seedUsers } from "./helpers.ts";
+import { bulkId, call, costOf, expectScimError, issueKey, json, seedUsers } from "./helpers.ts";
 
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -65,16 +65,16 @@ async function measure(path: string, init: RequestInit = {}): Promise<{ status: 
 
 describe("round trips of what identity providers read", () => {
   const reads: [string, () => string, number][] = [
-    ["okta: userName eq (hit)", () => filter("Users", `userName eq "alice@trips.example"`), 2],
+    ["okta: userName eq (hit)", () => filter("Users", `userName eq "alice@trips.example"`), 1],
     ["okta: userName eq (miss)", () => filter("Users", `userName eq "nobody@trips.example"`), 1],
-    ["entra: externalId eq (hit)", () => filter("Users", `externalId eq "ext-bob@trips.example"`), 2],
+    ["entra: externalId eq (hit)", () => filter("Users", `externalId eq "ext-bob@trips.example"`), 1],
     ["okta: GET /Users/{id}", () => `/scim/v2/Users/${alice}`, 1],
     ["okta: import walk page of users with their groups", () => "/scim/v2/Users?startIndex=1&count=100", 2],
     ["okta: import walk, a later page", () => "/scim/v2/Users?startIndex=21&count=10", 1],
     ["users: count, unfiltered", () => "/scim/v2/Users?count=0", 1],
     ["okta: displayName eq (group push existence check, miss)", () => filter("Groups", `displayName eq "Nobody"`), 1],
     ["okta: displayName eq (hit)", () => filter("Groups", `displayName eq "Team"`), 2],
-    ["okta: GET /Groups/{id} with members", () => `/scim/v2/Groups/${team}`, 2],
+    ["okta: GET /Groups/{id} with members", () => `/scim/v2/Groups/${team}`, 1],
     ["okta: GET /Groups/{id}?excludedAttributes=members", () => `/scim/v2/Groups/${team}?excludedAttributes=members`, 1],
     ["okta: group list page", () => "/scim/v2/Groups?startIndex=1&count=100", 2],
   ];
@@ -85,6 +85,34 @@ describe("round trips of what identity providers read", () => {
       expect(trips).toBe(expected);
     });
   }
+});
+
+describe("what the one-trip reads answer", () => {
+  it("okta: userName eq (hit) lists the user's groups by name, read in the lookup's own statement", async () => {
+    const res = await call(filter("Users", `userName eq "alice@trips.example"`), { token });
+    const body = await json<{ Resources: { id: string; groups: { value: string; display: string }[] }[] }>(res);
+    expect(body.Resources.map((user) => user.id)).toEqual([alice]);
+    const groups = body.Resources[0]!.groups.map((group) => [group.display, group.value]);
+    expect(groups.slice(0, 2)).toEqual([["Other", other], ["Team", team]]);
+    expect(roundTrips(res)).toBe(1);
+  });
+
+  it("a lookup that is not by a key (userName sw) keeps the page's two-step group read: 2 round trips, the same groups", async () => {
+    const res = await call(filter("Users", `userName sw "alice@trips"`), { token });
+    const body = await json<{ Resources: { groups: { value: string }[] }[] }>(res);
+    expect(body.Resources[0]!.groups.map((group) => group.value).slice(0, 2)).toEqual([other, team]);
+    expect(roundTrips(res)).toBe(2);
+  });
+
+  it("okta: GET /Groups/{id} carries its members from the same batch; with If-None-Match the members wait for the 304 check", async () => {
+    const res = await call(`/scim/v2/Groups/${team}`, { token });
+    const body = await json<{ members: { value: string }[] }>(res);
+    expect(body.members.map((member) => member.value).sort()).toEqual([alice, bob].sort());
+    expect(roundTrips(res)).toBe(1);
+    const unchanged = await call(`/scim/v2/Groups/${team}`, { token, headers: { "If-None-Match": res.headers.get("ETag")! } });
+    expect(unchanged.status).toBe(304);
+    expect(costOf(unchanged).rowsRead).toBe(1);
+  });
 });
 
 describe("round trips of what identity providers write", () => {
@@ -98,15 +126,15 @@ describe("round trips of what identity providers write", () => {
     ["entra: PATCH that changes nothing", () => [`/scim/v2/Users/${carol}`, { method: "PATCH", body: patch({ op: "Replace", path: "active", value: "True" }) }], 1],
     ["okta: POST /Groups (group push)", () => ["/scim/v2/Groups", { method: "POST", body: JSON.stringify({ schemas: [CORE_GROUP], displayName: `Push ${crypto.randomUUID()}`, members: [] }) }], 1],
     ["okta: POST /Groups with members", () => ["/scim/v2/Groups", { method: "POST", body: JSON.stringify({ schemas: [CORE_GROUP], displayName: `Push ${crypto.randomUUID()}`, members: [{ value: alice }, { value: bob }] }) }], 2],
-    ["okta: PATCH group add member", () => [`/scim/v2/Groups/${other}`, { method: "PATCH", body: patch({ op: "add", path: "members", value: [{ value: carol }] }) }], 2],
-    ["okta: PATCH group remove member", () => [`/scim/v2/Groups/${other}`, { method: "PATCH", body: patch({ op: "remove", path: `members[value eq "${carol}"]` }) }], 2],
-    ["entra: PATCH group add member", () => [`/scim/v2/Groups/${other}`, { method: "PATCH", body: patch({ op: "Add", path: "members", value: [{ value: bob }] }) }], 2],
-    ["entra: PATCH group remove member", () => [`/scim/v2/Groups/${other}`, { method: "PATCH", body: patch({ op: "Remove", path: "members", value: [{ value: bob }] }) }], 2],
+    ["okta: PATCH group add member", () => [`/scim/v2/Groups/${other}`, { method: "PATCH", body: patch({ op: "add", path: "members", value: [{ value: carol }] }) }], 1],
+    ["okta: PATCH group remove member", () => [`/scim/v2/Groups/${other}`, { method: "PATCH", body: patch({ op: "remove", path: `members[value eq "${carol}"]` }) }], 1],
+    ["entra: PATCH group add member", () => [`/scim/v2/Groups/${other}`, { method: "PATCH", body: patch({ op: "Add", path: "members", value: [{ value: bob }] }) }], 1],
+    ["entra: PATCH group remove member", () => [`/scim/v2/Groups/${other}`, { method: "PATCH", body: patch({ op: "Remove", path: "members", value: [{ value: bob }] }) }], 1],
     ["okta: PATCH group rename", () => [`/scim/v2/Groups/${other}`, { method: "PATCH", body: patch({ op: "replace", value: { id: other, displayName: `Other ${crypto.randomUUID()}` } }) }], 2],
     ["okta: PUT /Groups/{id}", () => [`/scim/v2/Groups/${team}`, { method: "PUT", body: JSON.stringify({ schemas: [CORE_GROUP], displayName: "Team", members: [{ value: alice }, { value: bob }] }) }], 2],
     ["okta: PUT /Groups/{id} that changes nothing (Push Now)", () => [`/scim/v2/Groups/${team}`, { method: "PUT", body: JSON.stringify({ schemas: [CORE_GROUP], displayName: "Team", members: [{ value: alice }, { value: bob }] }) }], 2],
-    ["PATCH group add a nested group (existence and cycle checks beside the read)", () => [`/scim/v2/Groups/${team}`, { method: "PATCH", body: patch({ op: "add", path: "members", value: [{ value: nested, type: "Group" }] }) }], 2],
-    ["PATCH group add member, members asked for in the response", () => [`/scim/v2/Groups/${other}?attributes=members`, { method: "PATCH", body: patch({ op: "add", path: "members", value: [{ value: carol }] }) }], 2],
+    ["PATCH group add a nested group (existence and cycle checks inside the write's batch)", () => [`/scim/v2/Groups/${team}`, { method: "PATCH", body: patch({ op: "add", path: "members", value: [{ value: nested, type: "Group" }] }) }], 1],
+    ["PATCH group add member, members asked for in the response", () => [`/scim/v2/Groups/${other}?attributes=members`, { method: "PATCH", body: patch({ op: "add", path: "members", value: [{ value: carol }] }) }], 1],
   ];
   for (const [name, request, expected] of writes) {
     it(`${name}: ${expected} round trip(s)`, async () => {
@@ -125,6 +153,50 @@ describe("round trips of what identity providers write", () => {
   it("okta: DELETE /Groups/{id}: 2 round trips", async () => {
     const id = await createGroup(`Gone ${crypto.randomUUID()}`, []);
     expect(await measure(`/scim/v2/Groups/${id}`, { method: "DELETE" })).toEqual({ status: 204, trips: 2 });
+  });
+});
+
+// A members-only PATCH is one batch with nothing read first; the batch checks the group, the members and cycles
+// itself and aborts whole when one fails. Only then is the group read, to say precisely what is wrong.
+describe("a member push the one-trip batch refuses", () => {
+  const stored = async (groupId: string) => {
+    const row = await env.DB.prepare("SELECT version, member_count FROM groups WHERE id = ?").bind(groupId).first<{ version: number; member_count: number }>();
+    const events = await env.DB.prepare("SELECT count(*) AS n FROM events WHERE json_extract(body, '$.resourceId') = ?").bind(groupId).first<{ n: number }>();
+    return { ...row, events: events?.n };
+  };
+
+  it("an unknown member: 400 invalidValue naming it, nothing written, the read that explains it is the 2nd round trip", async () => {
+    const before = await stored(other);
+    const res = await call(`/scim/v2/Groups/${other}`, { method: "PATCH", token, body: patch({ op: "add", path: "members", value: [{ value: carol }, { value: "no-such-user" }] }) });
+    const body = await expectScimError(res.clone(), 400, "invalidValue");
+    expect(body.detail).toContain('"no-such-user"');
+    expect(roundTrips(res)).toBe(2);
+    expect(await stored(other)).toEqual(before);
+  });
+
+  it("a group that is not there: 404, in 2 round trips", async () => {
+    const res = await call("/scim/v2/Groups/00000000-0000-4000-8000-000000000000", { method: "PATCH", token, body: patch({ op: "add", path: "members", value: [{ value: carol }] }) });
+    await expectScimError(res.clone(), 404);
+    expect(roundTrips(res)).toBe(2);
+  });
+
+  it("a nested group that would make a cycle: 400 invalidValue, nothing written", async () => {
+    const outer = await createGroup(`Outer ${crypto.randomUUID()}`, [nested]);
+    const before = await stored(nested);
+    const res = await call(`/scim/v2/Groups/${nested}`, { method: "PATCH", token, body: patch({ op: "add", path: "members", value: [{ value: outer }] }) });
+    expect((await expectScimError(res, 400, "invalidValue")).detail).toMatch(/cycle/);
+    expect(await stored(nested)).toEqual(before);
+  });
+
+  it("the one-trip answer is what a read after it shows: the ETag and, when asked, the members", async () => {
+    const res = await call(`/scim/v2/Groups/${other}?attributes=members`, { method: "PATCH", token, body: patch({ op: "add", path: "members", value: [{ value: bob }] }) });
+    expect(res.status).toBe(200);
+    expect(roundTrips(res)).toBe(1);
+    const answered = await json<{ members: { value: string }[] }>(res);
+    const read = await call(`/scim/v2/Groups/${other}?attributes=members`, { token });
+    expect(res.headers.get("ETag")).toBe(read.headers.get("ETag"));
+    expect(answered).toEqual(await json(read));
+    expect(answered.members.map((member) => member.value)).toContain(bob);
   });
 });
 

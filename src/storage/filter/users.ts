@@ -6,6 +6,8 @@ import { userEmails, users } from "../schema.ts";
 
 /** Attributes a /Users filter can narrow by through an index (for error details). */
 export const USER_INDEXED_ATTRIBUTES = "id, userName, externalId, displayName, emails.value, active, meta.created, meta.lastModified";
+/** Keys an identity provider looks a user up by (isKeyLookup), each through its own index. */
+export const USER_LOOKUP_KEYS = ["id", "userName", "externalId"] as const;
 
 export function userFilterSql(filter: ResolvedFilter, tenantId: number): { where: SQL; indexed: boolean; candidates?: SQL[] } {
   const target = userTarget(tenantId);

@@ -56,6 +56,8 @@ export interface ListFilter {
   candidates?: SQL[];
   /** The filter as the client wrote it, for error details. */
   text: string;
+  /** A lookup by a key (isKeyLookup): it matches a handful of rows at most. */
+  lookup?: boolean;
 }
 
 export interface ListQuery {

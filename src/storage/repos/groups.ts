@@ -13,7 +13,8 @@ import { renderResource } from "../../scim/meta.ts";
 import type { Db } from "../d1/db.ts";
 import { isUniqueViolation } from "../d1/errors.ts";
 import { bumpEventCounter, insertEvent } from "./events.ts";
-import { groupMembersStatement, groupsOf, memberStatements, removeFromAllGroups, type MemberRow, type ResolvedDelta } from "./group-members.ts";
+import { groupMembersStatement, groupsOf, membersExistGuard, memberStatements, removeFromAllGroups, type MemberRow, type ResolvedDelta } from "./group-members.ts";
+import type { MemberDelta } from "../../scim/patch/group-delta.ts";
 import { GROUP_INDEXED_ATTRIBUTES } from "../filter/groups.ts";
 import { guardedBatch, requirePreviousChange } from "../d1/guard.ts";
 import { deleteWithVersionGuard, type DeleteGuard, type DeleteOutcome } from "./versioned-delete.ts";
@@ -159,6 +160,16 @@ export async function getGroup(db: Db, tenantId: number, id: string): Promise<St
   return row ? toStored(row) : null;
 }
 
+/** A group with its members, read in one batch (one round trip): for a GET whose response carries them. */
+export async function getGroupWithMembers(db: Db, tenantId: number, id: string): Promise<WrittenGroup | null> {
+  const [rows, members] = await db.batch([
+    db.select(storedColumns).from(groups).where(and(eq(groups.tenantId, tenantId), eq(groups.id, id))),
+    groupMembersStatement(db, tenantId, id),
+  ]);
+  const row = rows[0];
+  return row ? { ...toStored(row), members } : null;
+}
+
 export interface GroupWrite {
   /** The new stored resource; undefined keeps the current one (a members-only PATCH). */
   data?: Record<string, unknown>;
@@ -240,6 +251,38 @@ export async function updateGroup(
     memberCount: counted?.[0]?.memberCount ?? current.memberCount,
     data: stored ?? current.data,
   };
+}
+
+/**
+ * A members-only change by the group's id, in ONE round trip: nothing is read first. The batch checks what the
+ * read would have (the group exists; every member to add is in the tenant, typed as resolveDelta types it;
+ * no cycle) and aborts when any check fails, writing nothing; then it answers null and the caller takes the
+ * read-then-write path, whose read says precisely what is wrong. The member statements are set-based and
+ * commute (see updateGroup), so there is no version to pin; the group's row is read at the end of the batch.
+ */
+export async function updateGroupMembers(
+  db: Db,
+  tenantId: number,
+  id: string,
+  delta: MemberDelta,
+  origin: EventOrigin,
+  options: { withMembers: boolean },
+): Promise<WrittenGroup | null> {
+  const now = new Date().toISOString();
+  const byId = and(eq(groups.tenantId, tenantId), eq(groups.id, id));
+  const seq = sql`(SELECT ${groups.seq} FROM ${groups} WHERE ${groups.tenantId} = ${tenantId} AND ${groups.id} = ${id})`;
+  const statements: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [
+    db.insert(writeGuard).select(sql`SELECT NULL WHERE NOT EXISTS (SELECT 1 FROM ${groups} WHERE ${groups.tenantId} = ${tenantId} AND ${groups.id} = ${id})`),
+    ...(delta.add.size > 0 ? [membersExistGuard(db, tenantId, delta.add)] : []),
+    ...memberStatements(db, tenantId, seq, id, delta, { origin, now, location: groupLocation(origin, id), versionBump: 1 }),
+    db.select(storedColumns).from(groups).where(byId),
+    ...(options.withMembers ? [groupMembersStatement(db, tenantId, id)] : []),
+  ];
+  const results = await guardedBatch(db, statements);
+  if (!results) return null;
+  const row = (results.at(options.withMembers ? -2 : -1) as StoredRow[])[0];
+  if (!row) throw new Error("group row not read back");
+  return { ...toStored(row), ...(options.withMembers ? { members: results.at(-1) as MemberRow[] } : {}) };
 }
 
 /**
