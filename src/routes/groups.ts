@@ -7,7 +7,7 @@ import { eventOrigin } from "../http/event-origin.ts";
 import type { AppEnv } from "../http/context.ts";
 import { allowOnly } from "../http/methods.ts";
 import { scimJson } from "../http/respond.ts";
-import { badRequest } from "../scim/errors.ts";
+import { badRequest, concurrentChange } from "../scim/errors.ts";
 import { parseListQuery } from "../scim/list-query.ts";
 import { etag, renderResource } from "../scim/meta.ts";
 import { applyPatch, parsePatchRequest } from "../scim/patch/index.ts";
@@ -105,8 +105,15 @@ groupsRoutes.post("/Groups", async (c) => {
   projection(c);
   const { resource } = normalizeResource(await readJsonObject(c.req.raw), GROUP_RESOURCE);
   const id = crypto.randomUUID();
-  const members = await resolveDelta(c.var.db, c.var.auth.tenant.id, id, replaceAllDelta(memberList(resource)));
-  const group = await createGroup(c.var.db, c.var.auth.tenant.id, id, resource, members, eventOrigin(c), { withMembers: projection(c).members });
+  const tenantId = c.var.auth.tenant.id;
+  const members = replaceAllDelta(memberList(resource));
+  const options = { withMembers: projection(c).members };
+  // One batch that checks the members itself. Only when it refuses them are they resolved, which says which
+  // member is wrong (400); a member deleted between that and the second batch is a 409.
+  const group =
+    (await createGroup(c.var.db, tenantId, id, resource, members, eventOrigin(c), options)) ??
+    (await createGroup(c.var.db, tenantId, id, resource, await resolveDelta(c.var.db, tenantId, id, members), eventOrigin(c), options));
+  if (group === null) throw concurrentChange();
   return respondWithGroup(c, group, 201, { Location: location(c, "Group", group.id) });
 });
 allowOnly(groupsRoutes, "/Groups", ["GET", "POST"]);

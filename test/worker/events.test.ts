@@ -120,6 +120,22 @@ describe("user events", () => {
     expect(events[0]!.data).toEqual(before);
     expect(events[0]!.groups).toEqual([a.id, b.id].sort());
   });
+
+  it("user.deleted renders the deleted row as GET did, nested attributes, extension and key order alike", async () => {
+    const enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    const user = await createUser("nested-leaver@example.com", {
+      schemas: [USER, enterprise],
+      name: { givenName: "Ña", familyName: "Straße", formatted: "Ña Straße" },
+      emails: [{ value: "nested-leaver@example.com", type: "work", primary: true }],
+      title: "Leaver",
+      [enterprise]: { department: "Ops", manager: { value: "boss" } },
+    });
+    const before = await json<Record<string, unknown>>(await call(`/scim/v2/Users/${user.id}?excludedAttributes=groups`, { token: scim.token }));
+    const [deleted] = await emitted(() => write("DELETE", `/Users/${user.id}`));
+    expect(deleted!.data).toEqual(before);
+    expect(JSON.stringify(deleted!.data)).toBe(JSON.stringify(before));
+    expect(deleted).toMatchObject({ externalId: null, version: 'W/"1"', groups: [] });
+  });
 });
 
 describe("group events", () => {

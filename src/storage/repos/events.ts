@@ -16,11 +16,69 @@ import { events, tenants } from "../schema.ts";
  * 0, 1, ... and ONE counter bump by their number follows them (bumpEventCounter, or folded into a tenant update).
  * `extra` is a json_set path/value list that completes the body from the database (e.g. a deleted user's groups).
  */
-export function insertEvent(db: Db, tenantId: number, now: string, offset: number, body: EventBody, extra?: SQL): BatchItem<"sqlite"> {
+export function insertEvent(db: Db, tenantId: number, now: string, offset: number, body: EventBody, extra?: SQL, join?: SQL): BatchItem<"sqlite"> {
   const json = extra ? sql`json_set(${JSON.stringify(body)}, ${extra})` : sql`${JSON.stringify(body)}`;
   return db.insert(events).select(sql`
     SELECT NULL, t.id, t.event_next + ${sql.raw(String(Math.trunc(offset)))}, ${now}, ${body.type}, ${json}, NULL
-    FROM ${tenants} AS t WHERE t.id = ${tenantId}`);
+    FROM ${tenants} AS t ${join ?? sql``} WHERE t.id = ${tenantId}`);
+}
+
+/** What renderedRow needs besides the row: where the resource lives, and meta's changing fields. */
+export interface RenderedRowSpec {
+  resourceType: "User" | "Group";
+  location: string;
+  lastModified: SQL;
+  /** The ETag, e.g. 'W/"' || (g.version + 1) || '"'. */
+  version: SQL;
+}
+
+/**
+ * A users or groups row (`row` is its alias) as renderResource renders it: schemas, id, the attributes, meta
+ * last. For events about a row the batch reads itself rather than one read before it. json_patch onto
+ * {schemas, id} keeps that order; it would drop null members, which stored data never has (the normaliser
+ * removes them).
+ */
+export function renderedRow(row: string, spec: RenderedRowSpec): SQL {
+  const r = sql.raw(row);
+  const meta = sql`json_object('resourceType', ${spec.resourceType}, 'created', ${r}.created_at, 'lastModified', ${spec.lastModified}, 'location', ${spec.location}, 'version', ${spec.version})`;
+  return sql`json_set(json_patch(json_object('schemas', json('[]'), 'id', ${r}.id), ${r}.data), '$.meta', ${meta})`;
+}
+
+/** What deletedEvent needs to find and render the row the batch deletes. */
+export interface DeletedRow {
+  table: SQL;
+  resourceType: "User" | "Group";
+  id: string;
+  location: string;
+  /** The version If-Match named: the event is written only if the row is still at it, as the delete is. */
+  pinnedVersion: number | null;
+  /** The JSON array of the groups the resource is in (groupsOf), read before the batch removes it from them. */
+  groups: SQL;
+}
+
+/**
+ * The `*.deleted` event of a row, rendered from the row by the batch that deletes it (it must come before the
+ * delete), so it describes exactly what is deleted, and nothing is read before the batch. Writes no event when
+ * the row is not there; the delete's guard then aborts the batch.
+ */
+export function deletedEvent(db: Db, tenantId: number, now: string, body: EventBody, row: DeletedRow): BatchItem<"sqlite"> {
+  const pinned = row.pinnedVersion === null ? sql`` : sql` AND d.version = ${sql.raw(String(Math.trunc(row.pinnedVersion)))}`;
+  const version = rowEtag("d", 0);
+  const data = renderedRow("d", { resourceType: row.resourceType, location: row.location, lastModified: sql`d.updated_at`, version });
+  return insertEvent(
+    db,
+    tenantId,
+    now,
+    0,
+    body,
+    sql`'$.externalId', d.external_id, '$.version', ${version}, '$.data', ${data}, '$.groups', ${row.groups}`,
+    sql`JOIN ${row.table} AS d ON d.tenant_id = t.id AND d.id = ${row.id}${pinned}`,
+  );
+}
+
+/** The ETag of a row's version plus `bump`, in SQL. Literals, not bound: D1 binds JS numbers as REAL, and 'W/"' || (2 + 1.0) || '"' is W/"3.0". */
+export function rowEtag(row: string, bump: 0 | 1): SQL {
+  return sql`'W/"' || (${sql.raw(row)}.version + ${sql.raw(String(bump))}) || '"'`;
 }
 
 export function bumpEventCounter(db: Db, tenantId: number, count: number): BatchItem<"sqlite"> {
@@ -73,15 +131,14 @@ function chunked(spec: MemberEventSpec): SQL {
  * The group's attributes come from its row for the same reason.
  */
 export function memberEvents(db: Db, tenantId: number, spec: MemberEventSpec): BatchItem<"sqlite">[] {
-  // Literals, not bound: D1 binds JS numbers as REAL, and 'W/"' || (2 + 1.0) || '"' is W/"3.0".
-  const version = sql`'W/"' || (g.version + ${sql.raw(String(spec.versionBump))}) || '"'`;
-  const meta = sql`json_object('resourceType', 'Group', 'created', g.created_at, 'lastModified', ${spec.now}, 'location', ${spec.location}, 'version', ${version})`;
+  const version = rowEtag("g", spec.versionBump);
+  const data = renderedRow("g", { resourceType: "Group", location: spec.location, lastModified: sql`${spec.now}`, version });
   const insert = db.insert(events).select(sql`
     SELECT NULL, t.id, t.event_next + c.n, ${spec.now}, ${spec.type},
       json_set(${JSON.stringify(spec.body)},
         '$.externalId', g.external_id,
         '$.version', ${version},
-        '$.data', json_set(g.data, '$.id', g.id, '$.meta', ${meta}),
+        '$.data', ${data},
         '$.members', json(c.members)),
       NULL
     FROM ${tenants} AS t

@@ -12,12 +12,12 @@ import { GROUP_RESOURCE } from "../../scim/schema/registry.ts";
 import { renderResource } from "../../scim/meta.ts";
 import type { Db } from "../d1/db.ts";
 import { isUniqueViolation } from "../d1/errors.ts";
-import { bumpEventCounter, insertEvent } from "./events.ts";
+import { bumpEventCounter, deletedEvent, insertEvent } from "./events.ts";
 import { groupMembersStatement, groupsOf, membersExistGuard, memberStatements, removeFromAllGroups, type MemberRow, type ResolvedDelta } from "./group-members.ts";
 import type { MemberDelta } from "../../scim/patch/group-delta.ts";
 import { GROUP_INDEXED_ATTRIBUTES } from "../filter/groups.ts";
 import { guardedBatch, requirePreviousChange } from "../d1/guard.ts";
-import { deleteWithVersionGuard, type DeleteGuard, type DeleteOutcome } from "./versioned-delete.ts";
+import { deleteInOneBatch, type DeleteGuard, type DeleteOutcome } from "./versioned-delete.ts";
 import type { SortColumn } from "../listing/keyset.ts";
 import { runList, storedFromRaw, type ListQuery, type ListTable, type RawRow } from "../listing/plan.ts";
 import { GROUPS_TREE } from "../listing/position-tree.ts";
@@ -79,25 +79,30 @@ function displayNameTaken(displayName: string): ScimError {
   return conflict(`displayName "${displayName}" is already taken in this tenant (group names are compared case-insensitively).`);
 }
 
-/** Creates a group with `members` (resolved, may be empty) in one batch: the row, the members, the tenant count. */
+/**
+ * Creates a group with `members` (may be empty) in one batch: the row, the members, the tenant count. The
+ * members need not be resolved first: the batch checks that each is in the tenant (typed as resolveDelta
+ * types it) and aborts, writing nothing, when one is not; then the answer is null and the caller resolves
+ * them to say which.
+ */
 export async function createGroup(
   db: Db,
   tenantId: number,
   id: string,
   data: Record<string, unknown>,
-  members: ResolvedDelta,
+  members: MemberDelta,
   origin: EventOrigin,
   options: { withMembers?: boolean } = {},
-): Promise<WrittenGroup> {
+): Promise<WrittenGroup | null> {
   const now = new Date().toISOString();
   const stored = withoutMembers(data);
   const columns = indexedColumns(stored);
   const data0 = renderGroup(origin, { id, createdAt: now, updatedAt: now, version: 1, data: stored });
   const createdEvent = eventBody(origin, { type: "group.created", occurredAt: now, resourceType: "Group", data: data0 });
   const seq = sql`(SELECT ${groups.seq} FROM ${groups} WHERE ${groups.tenantId} = ${tenantId} AND ${groups.id} = ${id})`;
-  let results: unknown[];
+  let results: unknown[] | null;
   try {
-    results = await db.batch([
+    results = await guardedBatch(db, [
       db.insert(groups).values({
         tenantId,
         id,
@@ -118,6 +123,7 @@ export async function createGroup(
           eventNext: sql`${tenants.eventNext} + 1`,
         })
         .where(eq(tenants.id, tenantId)),
+      ...(members.add.size > 0 ? [membersExistGuard(db, tenantId, members.add)] : []),
       ...memberStatementsBySeq(db, tenantId, seq, id, members, { origin, now, location: groupLocation(origin, id), versionBump: 0 }),
       // Read in the same batch (seq and member_count are the database's), not in another round trip.
       db.select(storedColumns).from(groups).where(and(eq(groups.tenantId, tenantId), eq(groups.id, id))),
@@ -127,6 +133,7 @@ export async function createGroup(
     if (isUniqueViolation(error, "groups.display_name_key")) throw displayNameTaken(columns.displayName);
     throw error;
   }
+  if (results === null) return null;
   const withMembers = options.withMembers === true && members.add.size > 0;
   const createdRows = (withMembers ? results.at(-2) : results.at(-1)) as StoredRow[];
   const created = createdRows[0];
@@ -143,7 +150,7 @@ function memberStatementsBySeq(
   tenantId: number,
   seq: SQL,
   id: string,
-  members: ResolvedDelta,
+  members: MemberDelta,
   context: Parameters<typeof memberStatements>[5],
 ): BatchItem<"sqlite">[] {
   if (members.add.size === 0) return [];
@@ -286,23 +293,24 @@ export async function updateGroupMembers(
 }
 
 /**
- * Deletes a group, its member rows, and its membership in other groups, with its `group.deleted` event, pinned
- * to the version read (deleteWithVersionGuard).
+ * Deletes a group, its member rows, and its membership in other groups, with its `group.deleted` event (the
+ * group as the batch finds it), in one batch (deleteInOneBatch).
  */
 export function deleteGroup(db: Db, tenantId: number, id: string, origin: EventOrigin, guard: DeleteGuard = {}): Promise<DeleteOutcome> {
-  return deleteWithVersionGuard(db, () => getGroup(db, tenantId, id), (current) => {
+  return deleteInOneBatch(db, () => getGroup(db, tenantId, id), (pinnedVersion) => {
     const now = new Date().toISOString();
-    const body = eventBody(origin, { type: "group.deleted", occurredAt: now, resourceType: "Group", data: renderGroup(origin, current) }, { groups: [] });
+    const body = eventBody(origin, { type: "group.deleted", occurredAt: now, resourceType: "Group", data: { id } }, { groups: [] });
+    const byId = and(eq(groups.tenantId, tenantId), eq(groups.id, id));
     return [
-      db.delete(groups).where(and(eq(groups.tenantId, tenantId), eq(groups.seq, current.seq), eq(groups.version, current.version))),
+      deletedEvent(db, tenantId, now, body, { table: sql`${groups}`, resourceType: "Group", id, location: groupLocation(origin, id), pinnedVersion, groups: groupsOf(tenantId, id) }),
+      db.delete(groupMembers).where(and(eq(groupMembers.tenantId, tenantId), eq(groupMembers.groupId, id))),
+      ...removeFromAllGroups(db, tenantId, id, now),
+      db.delete(groups).where(pinnedVersion === null ? byId : and(byId, eq(groups.version, pinnedVersion))),
       requirePreviousChange(db),
-      insertEvent(db, tenantId, now, 0, body, sql`'$.groups', ${groupsOf(tenantId, id)}`),
       db
         .update(tenants)
         .set({ groupCount: sql`${tenants.groupCount} - 1`, eventNext: sql`${tenants.eventNext} + 1` })
         .where(eq(tenants.id, tenantId)),
-      db.delete(groupMembers).where(and(eq(groupMembers.tenantId, tenantId), eq(groupMembers.groupId, id))),
-      ...removeFromAllGroups(db, tenantId, id, now),
     ];
   }, guard);
 }

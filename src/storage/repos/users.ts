@@ -10,10 +10,10 @@ import { USER_RESOURCE } from "../../scim/schema/registry.ts";
 import { renderResource } from "../../scim/meta.ts";
 import type { Db } from "../d1/db.ts";
 import { isUniqueViolation } from "../d1/errors.ts";
-import { bumpEventCounter, insertEvent } from "./events.ts";
+import { bumpEventCounter, deletedEvent, insertEvent } from "./events.ts";
 import { groupsOf, pageUserGroups, parseUserGroups, removeFromAllGroups, userGroupIdsColumn, userGroupsColumn, userGroupsRowColumn, type UserGroup } from "./group-members.ts";
 import { guardedBatch, requirePreviousChange } from "../d1/guard.ts";
-import { deleteWithVersionGuard, type DeleteGuard, type DeleteOutcome } from "./versioned-delete.ts";
+import { deleteInOneBatch, type DeleteGuard, type DeleteOutcome } from "./versioned-delete.ts";
 import type { SortColumn } from "../listing/keyset.ts";
 import { runList, storedFromRaw, type ListQuery, type ListTable } from "../listing/plan.ts";
 import { USERS_TREE } from "../listing/position-tree.ts";
@@ -209,23 +209,24 @@ export async function updateUser(
 }
 
 /**
- * Deletes a user, its emails and its group memberships, with its `user.deleted` event (the user as it was, and
- * the groups it left, read inside the batch), pinned to the version read (deleteWithVersionGuard).
+ * Deletes a user, its group memberships and (by the users_delete_emails trigger, migration 0006) its emails,
+ * with its `user.deleted` event (the user as the batch finds it, and the groups it left), in one batch
+ * (deleteInOneBatch).
  */
 export function deleteUser(db: Db, tenantId: number, id: string, origin: EventOrigin, guard: DeleteGuard = {}): Promise<DeleteOutcome> {
-  return deleteWithVersionGuard(db, () => getUser(db, tenantId, id), (current) => {
+  return deleteInOneBatch(db, () => getUser(db, tenantId, id), (pinnedVersion) => {
     const now = new Date().toISOString();
-    const body = eventBody(origin, { type: "user.deleted", occurredAt: now, resourceType: "User", data: renderUser(origin, current) }, { groups: [] });
+    const body = eventBody(origin, { type: "user.deleted", occurredAt: now, resourceType: "User", data: { id } }, { groups: [] });
+    const byId = and(eq(users.tenantId, tenantId), eq(users.id, id));
     return [
-      db.delete(users).where(and(eq(users.tenantId, tenantId), eq(users.seq, current.seq), eq(users.version, current.version))),
+      deletedEvent(db, tenantId, now, body, { table: sql`${users}`, resourceType: "User", id, location: `${origin.baseUrl}/Users/${id}`, pinnedVersion, groups: groupsOf(tenantId, id) }),
+      ...removeFromAllGroups(db, tenantId, id, now),
+      db.delete(users).where(pinnedVersion === null ? byId : and(byId, eq(users.version, pinnedVersion))),
       requirePreviousChange(db),
-      insertEvent(db, tenantId, now, 0, body, sql`'$.groups', ${groupsOf(tenantId, id)}`),
-      db.delete(userEmails).where(and(eq(userEmails.tenantId, tenantId), eq(userEmails.userSeq, current.seq))),
       db
         .update(tenants)
         .set({ userCount: sql`${tenants.userCount} - 1`, eventNext: sql`${tenants.eventNext} + 1` })
         .where(eq(tenants.id, tenantId)),
-      ...removeFromAllGroups(db, tenantId, id, now),
     ];
   }, guard);
 }
