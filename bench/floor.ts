@@ -28,8 +28,15 @@ export async function measureFloor(phases: PhaseRunner, t: FloorTenant, pageIter
     await call(client, "floor: read user count", []);
     await call(client, "floor: group by displayName (miss)", [`push ${t.runTag} floor ${k}`]);
   });
-  const pages = ["floor: first 100 users with their group ids", "floor: last 100 users with their group ids", "floor: first 100 users", "floor: last 100 users"] as const;
-  await phases.run("floor: pages", phases.budget({ iterations: pageIterations * 2 }), async (client, k) => {
+  const pages = [
+    "floor: first 100 users with their group ids",
+    "floor: last 100 users with their group ids",
+    "floor: first 100 users",
+    "floor: last 100 users",
+    "floor: first 100 users with their group ids, then the names",
+    "floor: last 100 users with their group ids, then the names",
+  ] as const;
+  await phases.run("floor: pages", phases.budget({ iterations: pageIterations * 3 }), async (client, k) => {
     await call(client, pages[k % pages.length]!, [PAGE]);
   });
   await phases.run("floor: writes", phases.budget(), async (client, k) => {
@@ -37,6 +44,7 @@ export async function measureFloor(phases: PhaseRunner, t: FloorTenant, pageIter
     await call(client, "floor: insert user", [name, `${name}@bench.example`, now()]);
     await call(client, "floor: delete user", [name]);
     await call(client, "floor: update user", [userId(t.user()), now()]);
+    await call(client, "floor: read, then update user", [userId(t.user()), now()]);
     await call(client, "floor: insert group", [name, `floor group ${t.runTag} ${k}`, now()]);
     await call(client, "floor: delete group", [name]);
   });
@@ -45,6 +53,7 @@ export async function measureFloor(phases: PhaseRunner, t: FloorTenant, pageIter
     await call(client, "floor: delete member", [bigGroup, id]);
     await call(client, "floor: insert member", [bigGroup, id]);
     await call(client, "floor: update group", [bigGroup, now()]);
+    await call(client, "floor: read, then update group", [bigGroup, now()]);
     await call(client, "floor: group by id", [bigGroup]);
   });
 }

@@ -7,6 +7,11 @@ export interface OpInfo {
   floor: string | null;
   /** One of the issue's cost targets: lookups, first/last page, member changes, unfiltered count. */
   check: boolean;
+  /**
+   * For a request that needs two dependent steps (PUT and PATCH read, then write; a page with groups lists
+   * group ids, then their names): the two-statement floor of that shape (two round trips).
+   */
+  twoStepFloor?: string;
 }
 
 /** The floor statements, by the name the report shows, with the bench-floor route operation behind each. */
@@ -29,30 +34,40 @@ export const FLOORS = {
   "floor: delete group": "group-delete",
   "floor: insert member": "member-insert",
   "floor: delete member": "member-delete",
+  "floor: read, then update user": "user-read-update",
+  "floor: read, then update group": "group-read-update",
+  "floor: first 100 users with their group ids, then the names": "users-first-page-groups-names",
+  "floor: last 100 users with their group ids, then the names": "users-last-page-groups-names",
 } as const;
 export type FloorName = keyof typeof FLOORS;
 
-const op = (name: string, floor: FloorName | null, check = false): OpInfo => ({ name, floor, check });
+const op = (name: string, floor: FloorName | null, check = false, twoStepFloor?: FloorName): OpInfo => ({
+  name,
+  floor,
+  check,
+  ...(twoStepFloor !== undefined ? { twoStepFloor } : {}),
+});
+const READ_UPDATE_USER: FloorName = "floor: read, then update user";
 
 export const OPS = {
   lookupMiss: op("user: lookup userName, miss (okta)", "floor: user by userName (miss)", true),
   create: op("user: create (okta)", "floor: insert user"),
   lookupHit: op("user: lookup userName, hit (okta)", "floor: user by userName (hit)", true),
   get: op("user: get by id", "floor: user by id", true),
-  put: op("user: put profile (okta)", "floor: update user"),
-  deactivate: op("user: deactivate (okta)", "floor: update user"),
-  reactivate: op("user: reactivate (okta)", "floor: update user"),
-  password: op("user: password sync (okta)", "floor: update user"),
-  entraAttributes: op("user: patch attributes (entra)", "floor: update user"),
-  entraActive: op("user: active False/True (entra)", "floor: update user"),
+  put: op("user: put profile (okta)", "floor: update user", false, READ_UPDATE_USER),
+  deactivate: op("user: deactivate (okta)", "floor: update user", false, READ_UPDATE_USER),
+  reactivate: op("user: reactivate (okta)", "floor: update user", false, READ_UPDATE_USER),
+  password: op("user: password sync (okta)", "floor: update user", false, READ_UPDATE_USER),
+  entraAttributes: op("user: patch attributes (entra)", "floor: update user", false, READ_UPDATE_USER),
+  entraActive: op("user: active False/True (entra)", "floor: update user", false, READ_UPDATE_USER),
   count: op("users: count, unfiltered", "floor: read user count", true),
   // A User response carries its `groups`, so a page's floor is the page with each user's group ids;
   // with excludedAttributes=groups it is the bare page.
-  firstPage: op("users: first page", "floor: first 100 users with their group ids", true),
-  lastPage: op("users: last page", "floor: last 100 users with their group ids", true),
+  firstPage: op("users: first page", "floor: first 100 users with their group ids", true, "floor: first 100 users with their group ids, then the names"),
+  lastPage: op("users: last page", "floor: last 100 users with their group ids", true, "floor: last 100 users with their group ids, then the names"),
   firstPageBare: op("users: first page, excludedAttributes=groups", "floor: first 100 users", true),
   lastPageBare: op("users: last page, excludedAttributes=groups", "floor: last 100 users", true),
-  walkPage: op("users: import walk, every page", "floor: first 100 users with their group ids"),
+  walkPage: op("users: import walk, every page", "floor: first 100 users with their group ids", false, "floor: first 100 users with their group ids, then the names"),
   groupLookupMiss: op("group: lookup displayName, miss (okta)", "floor: group by displayName (miss)", true),
   groupCreate: op("group: create (okta)", "floor: insert group"),
   groupAddTen: op("group: add 10 members (okta, new group)", null),
@@ -60,7 +75,7 @@ export const OPS = {
   oktaAdd: op("group: add 1 member (okta, big group)", "floor: insert member", true),
   entraRemove: op("group: remove 1 member (entra, big group)", "floor: delete member", true),
   entraAdd: op("group: add 1 member (entra, big group)", "floor: insert member", true),
-  rename: op("group: rename (okta, big group)", "floor: update group", true),
+  rename: op("group: rename (okta, big group)", "floor: update group", true, "floor: read, then update group"),
   groupGet: op("group: get without members (big group)", "floor: group by id", true),
   deleteUser: op("user: delete", "floor: delete user"),
   deleteGroup: op("group: delete", "floor: delete group"),

@@ -18,6 +18,8 @@ export interface OpRow {
   server: OpSummary;
   floor: string | null;
   floorSummary: OpSummary | null;
+  /** The two-statement floor of an operation that needs two dependent steps (OpInfo.twoStepFloor). */
+  twoStepFloorSummary?: OpSummary | null;
   /** null where the issue sets no target for the operation. */
   withinFloor: boolean | null;
 }
@@ -101,6 +103,7 @@ export function sizeReport(
       server,
       floor: info.floor,
       floorSummary,
+      twoStepFloorSummary: info.twoStepFloor === undefined ? null : (floors[info.twoStepFloor] ?? null),
       withinFloor: info.check && floorSummary !== null ? withinFloor(server.rowsRead, floorSummary.rowsRead) : null,
     });
   }
@@ -171,11 +174,40 @@ function walkLine(size: SizeReport): string {
   return `Import walk: ${pages} in ${fmt(w.seconds)} s, ${count(w.uniqueIds)} distinct users seen${w.complete ? ", every user exactly once" : ""}.`;
 }
 
+/** The issue's latency target: p50 within this factor of the floor's p50 at the same D1 distance. */
+const LATENCY_TARGET = 1.5;
+const PASSWORD_OP = "user: password sync (okta)";
+
+const LATENCY_HEADER = ["operation", "round trips", "p50 ms", "floor p50 ms (1 trip)", "p50 / floor", "two-step floor p50 ms", "p50 / two-step floor", `within ${LATENCY_TARGET}x`];
+
+/**
+ * p50 against the floor: the one-statement floor for a request of one round trip; for a request of two whose
+ * shape needs two dependent steps (OpInfo.twoStepFloor), also the two-statement floor, which is then the
+ * yardstick. Password sync is excepted (PBKDF2 is deliberate CPU; its CPU time is reported).
+ */
+function latencyRows(size: SizeReport): string[][] {
+  return size.ops
+    .filter((row) => row.floorSummary !== null)
+    .map((row) => {
+      const floor = row.floorSummary!;
+      const twoStep = row.twoStepFloorSummary ?? null;
+      const yardstick = row.server.roundTrips > 1 && twoStep !== null ? twoStep : floor;
+      const within = row.op === PASSWORD_OP ? "excepted" : yardstick.p50 > 0 && row.server.p50 <= LATENCY_TARGET * yardstick.p50 ? "yes" : "NO";
+      return [row.op, trips(row.server), fmt(row.server.p50, 2), fmt(floor.p50, 2), ratio(row.server, floor), twoStep ? fmt(twoStep.p50, 2) : "", twoStep ? ratio(row.server, twoStep) : "", within];
+    });
+}
+
+const LATENCY_RULE =
+  `within ${LATENCY_TARGET}x: p50 <= ${LATENCY_TARGET} x the floor's p50; for a request of two round trips whose shape needs two dependent steps ` +
+  "(PUT/PATCH read then write; a page with groups lists group ids, then their names), the two-step floor's. Password sync excepted (PBKDF2).";
+
 export function printReport(report: BenchReport): void {
   const out: string[] = [];
   for (const size of report.sizes) {
     out.push("", sizeTitle(size), textTable(HEADER, tableRows(size)), walkLine(size));
+    out.push("", `Latency against the floor, ${sizeTitle(size)}`, textTable(LATENCY_HEADER, latencyRows(size)));
   }
+  out.push("", LATENCY_RULE);
   if (report.baseline !== null) out.push("", baselineTitle(report), textTable(EVENTS_HEADER, eventsRows(report)));
   out.push("", `within = ${WITHIN_FLOOR_RULE}, for the issue's targets (lookups, first/last page, member changes, count).`);
   out.push(distanceLine(report));
@@ -241,6 +273,12 @@ export function markdownReport(report: BenchReport, chartFile: string | null): s
       `Seeded ${size.seed.seededNow ? `in ${fmt(size.seed.seconds)} s` : "by an earlier run"}; workload ${fmt(size.workloadSeconds)} s. ${walkLine(size)}`,
       "",
       markdownTable(HEADER, tableRows(size)),
+      "",
+      `### Latency against the floor`,
+      "",
+      LATENCY_RULE,
+      "",
+      markdownTable(LATENCY_HEADER, latencyRows(size)),
     );
   }
   return `${lines.join("\n")}\n`;

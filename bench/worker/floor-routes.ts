@@ -1,7 +1,8 @@
 // Bench only (`npm run bench`): the "floor" a SCIM request is compared with. Each operation here is the same
 // lookup or write a SCIM route performs, done as ONE bare prepared D1 statement in the same runtime, behind
 // the same auth and metered the same way (Server-Timing), so the bench can print what a request costs beside
-// the least a request of that kind could cost.
+// the least a request of that kind could cost. Shapes that need two dependent steps (read, then write; a page,
+// then its group names) also get a two-statement floor (TWO_STEP_FLOORS), the least such a request could do.
 //
 // These statements skip validation and bookkeeping, so they live only in the bench's own worker entry
 // (bench/worker/index.ts), never in the deployed bundle. They are fixed and tenant-scoped (?1 is always the
@@ -24,8 +25,31 @@ function pageWithGroups(order: "ASC" | "DESC"): string {
     FROM page`;
 }
 
+/** One floor statement; `?1` = tenant id, `?2`.. = the request's `params` in order. */
+interface FloorStatement {
+  sql: string;
+  params: number;
+}
+
+/**
+ * Floors of the shapes that need two dependent steps, as the least such a request could do: two statements,
+ * the second sent when the first has answered (two round trips). A PUT or PATCH reads the resource, then
+ * writes it; a page of users lists their group ids, then the names of the distinct groups among them.
+ */
+interface TwoStepFloor {
+  /** How many values the request binds (the first statement binds those it names). */
+  params: number;
+  first: FloorStatement;
+  /** The second statement's bound values after the tenant id, from the request's and the first's answer. */
+  second: { sql: string; bind: (params: unknown[], rows: Record<string, unknown>[]) => unknown[] };
+}
+
+const GROUP_NAMES = `SELECT g.${G.id}, g.${G.displayName} FROM ${G.$table} AS g WHERE g.${G.tenantId} = ?1 AND g.${G.id} IN (SELECT value FROM json_each(?2))`;
+const distinctGroupIds = (rows: Record<string, unknown>[]) =>
+  JSON.stringify([...new Set(rows.flatMap((row) => (typeof row.group_ids === "string" ? (JSON.parse(row.group_ids) as string[]) : [])))]);
+
 /** Each floor: one statement; `?1` = tenant id, `?2`.. = the request's `params` in order. */
-const FLOORS: Record<string, { sql: string; params: number }> = {
+const FLOORS: Record<string, FloorStatement> = {
   "user-by-username": { sql: `SELECT ${USER_COLUMNS} FROM ${U.$table} WHERE ${U.tenantId} = ?1 AND ${U.userNameKey} = ?2`, params: 1 },
   "user-by-id": { sql: `SELECT ${USER_COLUMNS} FROM ${U.$table} WHERE ${U.tenantId} = ?1 AND ${U.id} = ?2`, params: 1 },
   "users-first-page": { sql: `SELECT ${USER_COLUMNS} FROM ${U.$table} WHERE ${U.tenantId} = ?1 ORDER BY ${U.seq} LIMIT ?2`, params: 1 },
@@ -58,18 +82,36 @@ const FLOORS: Record<string, { sql: string; params: number }> = {
   "member-delete": { sql: `DELETE FROM ${GM.$table} WHERE ${GM.tenantId} = ?1 AND ${GM.groupId} = ?2 AND ${GM.memberId} = ?3`, params: 2 },
 };
 
+const TWO_STEP_FLOORS: Record<string, TwoStepFloor> = {
+  "user-read-update": { params: 2, first: FLOORS["user-by-id"]!, second: { sql: FLOORS["user-update"]!.sql, bind: (params) => params } },
+  "group-read-update": { params: 2, first: FLOORS["group-by-id"]!, second: { sql: FLOORS["group-update"]!.sql, bind: (params) => params } },
+  "users-first-page-groups-names": { params: 1, first: FLOORS["users-first-page-groups"]!, second: { sql: GROUP_NAMES, bind: (_, rows) => [distinctGroupIds(rows)] } },
+  "users-last-page-groups-names": { params: 1, first: FLOORS["users-last-page-groups"]!, second: { sql: GROUP_NAMES, bind: (_, rows) => [distinctGroupIds(rows)] } },
+};
+
 export const benchFloor = new Hono<AppEnv>();
 
 benchFloor.post("/_bench/floor/:op", async (c) => {
   const name = c.req.param("op");
-  const floor = Object.hasOwn(FLOORS, name) ? FLOORS[name] : undefined;
+  const twoStep = Object.hasOwn(TWO_STEP_FLOORS, name) ? TWO_STEP_FLOORS[name] : undefined;
+  const floor = twoStep?.first ?? (Object.hasOwn(FLOORS, name) ? FLOORS[name] : undefined);
   if (floor === undefined) throw notFound(`No floor operation "${name}".`);
   const { params } = await readJsonObject(c.req.raw);
   const values: unknown[] = Array.isArray(params) ? params : [];
-  if (values.length !== floor.params || !values.every((v) => typeof v === "string" || typeof v === "number")) {
-    throw badRequest("invalidValue", `"params" must be ${floor.params} strings or numbers.`);
+  const expected = twoStep?.params ?? floor.params;
+  if (values.length !== expected || !values.every((v) => typeof v === "string" || typeof v === "number")) {
+    throw badRequest("invalidValue", `"params" must be ${expected} strings or numbers.`);
   }
-  // Through the request's metered binding, so Server-Timing reports this statement like any SCIM request's.
-  const result = await c.var.d1.db.prepare(floor.sql).bind(c.var.auth.tenant.id, ...values).all();
-  return scimJson({ rows: result.results.length, changes: result.meta.changes ?? 0 });
+  // Through the request's metered binding, so Server-Timing reports these statements like any SCIM request's.
+  const db = c.var.d1.db;
+  const tenant = c.var.auth.tenant.id;
+  const first = await db.prepare(floor.sql).bind(tenant, ...values.slice(0, placeholders(floor.sql) - 1)).all<Record<string, unknown>>();
+  if (twoStep === undefined) return scimJson({ rows: first.results.length, changes: first.meta.changes ?? 0 });
+  const second = await db.prepare(twoStep.second.sql).bind(tenant, ...twoStep.second.bind(values, first.results)).all();
+  return scimJson({ rows: first.results.length + second.results.length, changes: second.meta.changes ?? 0 });
 });
+
+/** The highest ?N a statement binds (a read that shares a write's params binds fewer of them). */
+function placeholders(sql: string): number {
+  return Math.max(1, ...[...sql.matchAll(/\?(\d+)/g)].map((m) => Number(m[1])));
+}
