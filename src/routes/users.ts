@@ -17,7 +17,8 @@ import { USER_RESOURCE } from "../scim/schema/registry.ts";
 import { normalizeResource } from "../scim/validate/resource.ts";
 import { isKeyLookup } from "../scim/filter/lookup.ts";
 import { USER_LOOKUP_KEYS, userFilterSql } from "../storage/filter/users.ts";
-import { createUser, deleteUser, getUser, listUsers, updateUser, USER_SORT_COLUMNS, type StoredUser } from "../storage/repos/users.ts";
+import { assignUserAttributes, createUser, deleteUser, getUser, listUsers, updateUser, USER_SORT_COLUMNS, type StoredUser } from "../storage/repos/users.ts";
+import { userAssignments } from "../scim/patch/singular-assignments.ts";
 import { listEndpoint, type ListSource } from "./list-endpoint.ts";
 import { baseUrl, checkBodyId, deleteEndpoint, found, location, modifyWithRetry, notModifiedResponse, projection, type Ctx } from "./resource-routes.ts";
 
@@ -155,9 +156,16 @@ usersRoutes.put("/Users/:id", async (c) => {
 usersRoutes.patch("/Users/:id", async (c) => {
   projection(c, USER_RESOURCE);
   const operations = parsePatchRequest(await readJsonObject(c.req.raw), USER_RESOURCE);
+  const id = c.req.param("id");
+  // Okta's and Entra's (de)activations and single-attribute replaces, without If-Match: one batch, nothing read
+  // first. When the batch cannot apply it (no such user, an attribute not yet stored), it writes nothing and
+  // the PATCH is applied the usual way below.
+  const assignments = c.req.header("If-Match") === undefined ? userAssignments(operations) : null;
+  const direct = assignments === null ? null : await assignUserAttributes(c.var.db, c.var.auth.tenant.id, id, assignments, eventOrigin(c));
+  if (direct !== null) return respondWithUser(c, direct, 200);
   const hash = passwordHasher(c);
   const clearsPassword = removesPassword(operations);
-  const user = await modifyUser(c, c.req.param("id"), async (current) => {
+  const user = await modifyUser(c, id, async (current) => {
     const patched = applyPatch({ ...current.data, id: current.id }, operations, USER_RESOURCE);
     const { resource, password } = normalizeResource(patched, USER_RESOURCE);
     if (password !== undefined) return { data: resource, passwordHash: await hash(password) };

@@ -181,8 +181,13 @@ describe("writes cost what they cost before the folded document", () => {
     const user = await json<{ id: string }>(res);
     res = await send("PUT", `/scim/v2/Users/${user.id}`, { schemas: [USER], userName: "a@x", title: "Zoë", emails: [{ value: "a@x", type: "work" }] });
     expect(costOf(res).rowsWritten).toBe(14);
-    res = await send("PATCH", `/scim/v2/Users/${user.id}`, { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "title", value: "X" }] });
+    // With If-Match a PATCH reads, then rewrites the row and its email rows (updateUser), as before 0005.
+    res = await call(`/scim/v2/Users/${user.id}`, { method: "PATCH", token, headers: { "If-Match": 'W/"2"' }, body: JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: "replace", path: "title", value: "X" }] }) });
     expect(costOf(res).rowsWritten).toBe(14);
+    // Without, a PATCH of single-valued attributes is one batch in SQL (assignUserAttributes), which leaves the
+    // email rows alone: fewer rows, folded_data included.
+    res = await send("PATCH", `/scim/v2/Users/${user.id}`, { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "title", value: "Y" }] });
+    expect(costOf(res).rowsWritten).toBe(6);
     res = await send("POST", "/scim/v2/Groups", { schemas: [GROUP], displayName: "G" });
     expect(costOf(res).rowsWritten).toBe(13);
     const group = await json<{ id: string }>(res);

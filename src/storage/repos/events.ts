@@ -30,6 +30,8 @@ export interface RenderedRowSpec {
   lastModified: SQL;
   /** The ETag, e.g. 'W/"' || (g.version + 1) || '"'. */
   version: SQL;
+  /** The resource's JSON when not the row's own `data` (a change the batch is about to write). */
+  data?: SQL;
 }
 
 /**
@@ -41,7 +43,7 @@ export interface RenderedRowSpec {
 export function renderedRow(row: string, spec: RenderedRowSpec): SQL {
   const r = sql.raw(row);
   const meta = sql`json_object('resourceType', ${spec.resourceType}, 'created', ${r}.created_at, 'lastModified', ${spec.lastModified}, 'location', ${spec.location}, 'version', ${spec.version})`;
-  return sql`json_set(json_patch(json_object('schemas', json('[]'), 'id', ${r}.id), ${r}.data), '$.meta', ${meta})`;
+  return sql`json_set(json_patch(json_object('schemas', json('[]'), 'id', ${r}.id), ${spec.data ?? sql`${r}.data`}), '$.meta', ${meta})`;
 }
 
 /** What deletedEvent needs to find and render the row the batch deletes. */
@@ -86,7 +88,7 @@ export function bumpEventCounter(db: Db, tenantId: number, count: number): Batch
 }
 
 /** The counter bump after a statement that inserted a number of events only the database knew (changes()). */
-function bumpByChanges(db: Db, tenantId: number): BatchItem<"sqlite"> {
+export function bumpByChanges(db: Db, tenantId: number): BatchItem<"sqlite"> {
   return db
     .update(tenants)
     .set({ eventNext: sql`${tenants.eventNext} + changes()` })

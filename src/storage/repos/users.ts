@@ -1,6 +1,6 @@
 // The one place that reads and writes users. Every statement is scoped by tenant id; every multi-statement
 // change is one D1 batch, so a request never leaves half a write behind.
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import { userUpdateEvents } from "../../events/changed.ts";
 import { eventBody, type EventOrigin } from "../../events/types.ts";
 import { ScimError, conflict } from "../../scim/errors.ts";
@@ -10,7 +10,7 @@ import { USER_RESOURCE } from "../../scim/schema/registry.ts";
 import { renderResource } from "../../scim/meta.ts";
 import type { Db } from "../d1/db.ts";
 import { isUniqueViolation } from "../d1/errors.ts";
-import { bumpEventCounter, deletedEvent, insertEvent } from "./events.ts";
+import { bumpByChanges, bumpEventCounter, deletedEvent, insertEvent, renderedRow, rowEtag } from "./events.ts";
 import { groupsOf, pageUserGroups, parseUserGroups, removeFromAllGroups, userGroupIdsColumn, userGroupsColumn, userGroupsRowColumn, type UserGroup } from "./group-members.ts";
 import { guardedBatch, requirePreviousChange } from "../d1/guard.ts";
 import { deleteInOneBatch, type DeleteGuard, type DeleteOutcome } from "./versioned-delete.ts";
@@ -18,7 +18,7 @@ import type { SortColumn } from "../listing/keyset.ts";
 import { runList, storedFromRaw, type ListQuery, type ListTable } from "../listing/plan.ts";
 import { USERS_TREE } from "../listing/position-tree.ts";
 import { TENANTS, USERS } from "../names.ts";
-import { tenants, userEmails, users } from "../schema.ts";
+import { events, tenants, userEmails, users, writeGuard } from "../schema.ts";
 import { USER_INDEXED_ATTRIBUTES } from "../filter/users.ts";
 
 export interface StoredUser {
@@ -60,15 +60,21 @@ function toStored(row: StoredRow): StoredUser {
   return { ...row, data: JSON.parse(row.data) as Record<string, unknown> };
 }
 
+/** The columns that keep an indexed attribute, from its value (undefined when unassigned). */
+const COLUMNS_OF = {
+  userName: (value: unknown) => ({ userName: String(value), userNameKey: foldKey(String(value)) }),
+  externalId: (value: unknown) => ({ externalId: typeof value === "string" ? value : null }),
+  displayName: (value: unknown) =>
+    typeof value === "string" ? { displayName: value, displayNameKey: foldKey(value) } : { displayName: null, displayNameKey: null },
+  active: (value: unknown) => ({ active: value !== false }),
+};
+
 function indexedColumns(data: Record<string, unknown>) {
-  const userName = String(data.userName);
   return {
-    userName,
-    userNameKey: foldKey(userName),
-    externalId: typeof data.externalId === "string" ? data.externalId : null,
-    displayName: typeof data.displayName === "string" ? data.displayName : null,
-    displayNameKey: typeof data.displayName === "string" ? foldKey(data.displayName) : null,
-    active: data.active !== false,
+    ...COLUMNS_OF.userName(data.userName),
+    ...COLUMNS_OF.externalId(data.externalId),
+    ...COLUMNS_OF.displayName(data.displayName),
+    ...COLUMNS_OF.active(data.active),
     data: JSON.stringify(data),
     foldedData: JSON.stringify(foldedDocument(data, USER_RESOURCE)),
   };
@@ -206,6 +212,93 @@ export async function updateUser(
     throw error;
   }
   return updated;
+}
+
+/**
+ * Sets top-level single-valued simple attributes (singularAssignments: Okta's and Entra's activation changes,
+ * Entra's attribute replaces) in ONE round trip: nothing is read first. The batch computes what updateUser's
+ * caller computes from the resource it read: the new JSON (json_set on the stored JSON, so key order and every
+ * other attribute stay as stored), the events (user.updated naming the attributes whose value changed,
+ * user.deactivated / user.reactivated when active flips), and a write only when something changed; it then
+ * reads the user, with its groups, for the response.
+ *
+ * It answers null, having written nothing, when the user is not there, when an assigned attribute is not yet
+ * in the stored JSON (json_set would append it out of the order the normaliser writes), or when the row has no
+ * folded_data yet (written before migration 0005): the caller then reads and writes as for any PATCH.
+ */
+export async function assignUserAttributes(
+  db: Db,
+  tenantId: number,
+  id: string,
+  values: Map<string, unknown>,
+  origin: EventOrigin,
+): Promise<StoredUser | null> {
+  const now = new Date().toISOString();
+  // Sorted as changedAttributes sorts the event's `changed`.
+  const names = [...values.keys()].sort();
+  const assigned = Object.fromEntries(names.map((name) => [name, values.get(name)]));
+  const folded = foldedDocument(assigned, USER_RESOURCE);
+  const newJson = JSON.stringify(assigned);
+  const foldedJson = JSON.stringify(folded);
+  const path = (name: string) => `$.${JSON.stringify(name)}`;
+  const setAll = (column: SQL, source: string) =>
+    sql`json_set(${column}, ${sql.join(names.map((name) => sql`${path(name)}, (${source} -> ${path(name)})`), sql`, `)})`;
+  const differs = (name: string) => sql`((u.data -> ${path(name)}) IS NOT (${newJson} -> ${path(name)}))`;
+  const anyDiffers = sql.join(names.map(differs), sql` OR `);
+  const attributes = names.filter((name) => name !== "active");
+  const updated = attributes.length > 0 ? sql.join(attributes.map(differs), sql` OR `) : sql`0`;
+  const newData = setAll(sql`u.data`, newJson);
+  const byId = and(eq(users.tenantId, tenantId), eq(users.id, id));
+  const everyAssignedStored = sql.join(names.map((name) => sql`json_type(${users.data}, ${path(name)}) IS NOT NULL`), sql` AND `);
+  const version = rowEtag("u", 1);
+  const eventFields = (changed: SQL | null) =>
+    sql`'$.externalId', ${newData} ->> '$.externalId', '$.version', ${version},
+      '$.data', ${renderedRow("u", { resourceType: "User", location: `${origin.baseUrl}/Users/${id}`, lastModified: sql`${now}`, version, data: newData })}
+      ${changed === null ? sql`` : sql`, '$.changed', ${changed}`}`;
+  const body = (type: "user.updated" | "user.deactivated" | "user.reactivated") =>
+    JSON.stringify(eventBody(origin, { type, occurredAt: now, resourceType: "User", data: { id }, ...(type === "user.updated" ? { changed: [] } : {}) }));
+  const changedList = sql`json('[' || substr(${sql.join(attributes.map((name) => sql`CASE WHEN ${differs(name)} THEN ${`,${JSON.stringify(name)}`} ELSE '' END`), sql` || `)}, 2) || ']')`;
+  const candidates: SQL[] = [];
+  if (attributes.length > 0) {
+    candidates.push(sql`SELECT 0 AS n, 'user.updated' AS type, json_set(${body("user.updated")}, ${eventFields(changedList)}) AS body
+      FROM ${users} AS u WHERE u.tenant_id = ${tenantId} AND u.id = ${id} AND (${updated})`);
+  }
+  if (values.has("active")) {
+    const flips = sql`u.active IS NOT ${values.get("active") !== false ? 1 : 0}`;
+    const type = values.get("active") === false ? "user.deactivated" : "user.reactivated";
+    candidates.push(sql`SELECT CASE WHEN ${updated} THEN 1 ELSE 0 END AS n, ${type} AS type, json_set(${body(type)}, ${eventFields(null)}) AS body
+      FROM ${users} AS u WHERE u.tenant_id = ${tenantId} AND u.id = ${id} AND ${flips}`);
+  }
+  const columns = Object.assign({}, ...names.flatMap((name) => (Object.hasOwn(COLUMNS_OF, name) ? [COLUMNS_OF[name as keyof typeof COLUMNS_OF](values.get(name))] : [])));
+  const groupsColumn = sql<string>`${userGroupsColumn(tenantId, sql`${users}`)}`.as("user_groups");
+  let results: unknown[] | null;
+  try {
+    results = await guardedBatch(db, [
+      db.insert(writeGuard).select(sql`SELECT NULL WHERE NOT EXISTS (SELECT 1 FROM ${users} WHERE ${byId} AND ${users.foldedData} IS NOT NULL AND ${everyAssignedStored})`),
+      ...(candidates.length > 0
+        ? [
+            db.insert(events).select(sql`
+              SELECT NULL, t.id, t.event_next + e.n, ${now}, e.type, e.body, NULL
+              FROM ${tenants} AS t JOIN (${sql.join(candidates, sql` UNION ALL `)}) AS e
+              WHERE t.id = ${tenantId} ORDER BY e.n`),
+            bumpByChanges(db, tenantId),
+          ]
+        : []),
+      db
+        .update(users)
+        .set({ ...columns, data: setAll(sql`${users.data}`, newJson), foldedData: setAll(sql`${users.foldedData}`, foldedJson), updatedAt: now, version: sql`${users.version} + 1` })
+        .where(and(byId, sql`(${sql.join(names.map((name) => sql`((${users.data} -> ${path(name)}) IS NOT (${newJson} -> ${path(name)}))`), sql` OR `)})`)),
+      db.select({ ...storedColumns, groups: groupsColumn }).from(users).where(byId),
+    ]);
+  } catch (error) {
+    if (isUniqueViolation(error, "users.user_name_key")) throw userNameTaken(String(values.get("userName")));
+    throw error;
+  }
+  if (results === null) return null;
+  const row = (results.at(-1) as (StoredRow & { groups: string })[])[0];
+  if (!row) throw new Error("user row not read back");
+  const { groups, ...stored } = row;
+  return { ...toStored(stored), groups: parseUserGroups(groups) };
 }
 
 /**

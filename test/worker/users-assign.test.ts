@@ -1,0 +1,207 @@
+// A PATCH that only sets top-level single-valued attributes (Okta's and Entra's activation changes, Entra's
+// attribute replaces) is applied by one batch in SQL (assignUserAttributes), without reading the user first.
+// The judge is the ordinary path: the same PATCH sent with If-Match (which always reads, then writes with
+// updateUser) to an identical twin must leave the same stored row, answer the same body and emit the same
+// events. Each request's round trips show which path it took.
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { call, expectScimError, headCursor, issueKey, json, readFeed, type FeedEvent } from "./helpers.ts";
+
+const TENANT = "assign-co";
+const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
+const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+let scim = "";
+let app = "";
+/** The twins: [direct, judge]. Created with the same attributes but their userNames. */
+const twins: { id: string; userName: string }[] = [];
+
+beforeAll(async () => {
+  scim = (await issueKey(TENANT)).token;
+  app = (await issueKey(TENANT, { scope: "app", label: "backend" })).token;
+  for (const userName of ["twin-direct@assign.example", "twin-judge@assign.example"]) {
+    const res = await call("/scim/v2/Users", {
+      method: "POST",
+      token: scim,
+      body: JSON.stringify({
+        schemas: [USER],
+        userName,
+        externalId: "same-ext",
+        displayName: "Twin",
+        title: "Engineer",
+        name: { givenName: "Twin", familyName: "Straße" },
+        emails: [{ value: "twin@assign.example", type: "work", primary: true }],
+        active: true,
+      }),
+    });
+    expect(res.status).toBe(201);
+    twins.push({ id: (await json<{ id: string }>(res)).id, userName });
+  }
+});
+
+interface Outcome {
+  status: number;
+  trips: number;
+  body: unknown;
+  stored: Record<string, unknown>;
+  events: unknown[];
+}
+
+/** What differs between the twins by construction: id, userName (as sent and folded), times. */
+function comparable(value: unknown, twin: { id: string; userName: string }): unknown {
+  const text = JSON.stringify(value ?? null)
+    .replaceAll(twin.id, "<id>")
+    .replaceAll(twin.userName, "<userName>")
+    .replaceAll(twin.userName.toLowerCase(), "<userName>")
+    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, "<time>");
+  return JSON.parse(text);
+}
+
+async function storedRow(id: string): Promise<Record<string, unknown>> {
+  const row = await env.DB.prepare(
+    "SELECT data, folded_data, user_name_key, external_id, display_name, display_name_key, active, version, password_hash FROM users WHERE id = ?",
+  )
+    .bind(id)
+    .first<Record<string, unknown>>();
+  const emails = await env.DB.prepare("SELECT value_key, type, is_primary FROM user_emails WHERE user_seq = (SELECT seq FROM users WHERE id = ?) ORDER BY value_key")
+    .bind(id)
+    .all();
+  return { ...row, emails: emails.results };
+}
+
+async function send(twin: { id: string; userName: string }, operations: unknown[], judge: boolean): Promise<Outcome> {
+  const before = await storedRow(twin.id);
+  const head = await headCursor(app);
+  const res = await call(`/scim/v2/Users/${twin.id}`, {
+    method: "PATCH",
+    token: scim,
+    headers: judge ? { "If-Match": `W/"${String(before.version)}"` } : {},
+    body: JSON.stringify({ schemas: [PATCH_OP], Operations: operations }),
+  });
+  const trips = Number(/round_trips=(\d+)/.exec(res.headers.get("Server-Timing") ?? "")?.[1]);
+  const body = res.status === 200 ? await json(res) : await res.json();
+  const events = (await readFeed(app, head)).events.map(({ id: _id, requestId: _request, ...event }: FeedEvent) => event);
+  return { status: res.status, trips, body: comparable(body, twin), stored: comparable(await storedRow(twin.id), twin) as Record<string, unknown>, events: comparable(events, twin) as unknown[] };
+}
+
+/** Sends `operations` to both twins and checks they ended alike; answers the direct twin's outcome. */
+async function both(operations: unknown[]): Promise<Outcome> {
+  const direct = await send(twins[0]!, operations, false);
+  const judge = await send(twins[1]!, operations, true);
+  expect(direct.status).toBe(judge.status);
+  expect(direct.body).toEqual(judge.body);
+  expect(direct.stored).toEqual(judge.stored);
+  expect(direct.events).toEqual(judge.events);
+  return direct;
+}
+
+describe("a PATCH of single-valued attributes, in one batch, ends as the read-then-write path does", () => {
+  it("okta: deactivate ({op: replace, value: {active: false}}): user.deactivated, active column, 1 round trip", async () => {
+    const out = await both([{ op: "replace", value: { active: false } }]);
+    expect(out.trips).toBe(1);
+    expect(out.events.map((e) => (e as FeedEvent).type)).toEqual(["user.deactivated"]);
+    expect(out.stored.active).toBe(0);
+  });
+
+  it("okta: deactivating again changes nothing and emits nothing, 1 round trip", async () => {
+    const out = await both([{ op: "replace", value: { active: false } }]);
+    expect(out.trips).toBe(1);
+    expect(out.events).toEqual([]);
+  });
+
+  it("okta: reactivate: user.reactivated", async () => {
+    const out = await both([{ op: "replace", value: { active: true } }]);
+    expect(out.events.map((e) => (e as FeedEvent).type)).toEqual(["user.reactivated"]);
+  });
+
+  it('entra: {"op":"Replace","path":"active","value":"False"}, then "True"', async () => {
+    expect((await both([{ op: "Replace", path: "active", value: "False" }])).trips).toBe(1);
+    expect((await both([{ op: "Replace", path: "active", value: "True" }])).trips).toBe(1);
+  });
+
+  it("entra: Replace displayName with accented capitals: the folded JSON and key column fold it as a full write does", async () => {
+    const out = await both([{ op: "Replace", path: "displayName", value: "ÉMILE Straße" }]);
+    expect(out.trips).toBe(1);
+    expect(out.events.map((e) => [(e as FeedEvent).type, (e as FeedEvent).changed])).toEqual([["user.updated", ["displayName"]]]);
+    expect(out.stored.display_name_key).toBe("émile strasse");
+  });
+
+  it("several attributes and a reactivation in one request: user.updated (changed sorted) then user.deactivated, one version", async () => {
+    const out = await both([
+      { op: "replace", path: "title", value: "Staff Engineer" },
+      { op: "add", path: "externalId", value: "new-ext" },
+      { op: "replace", value: { displayName: "Twin Again", active: false } },
+      { op: "replace", path: "title", value: "Principal" },
+    ]);
+    expect(out.trips).toBe(1);
+    const events = out.events as FeedEvent[];
+    expect(events.map((e) => [e.type, e.changed])).toEqual([["user.updated", ["displayName", "externalId", "title"]], ["user.deactivated", undefined]]);
+    expect(new Set(events.map((e) => e.version)).size).toBe(1);
+    expect(events[0]!.externalId).toBe("new-ext");
+  });
+
+  it("a value equal to the stored one is no change, beside one that is", async () => {
+    const out = await both([{ op: "replace", value: { displayName: "Twin Again", title: "Lead" } }]);
+    expect((out.events as FeedEvent[]).map((e) => e.changed)).toEqual([["title"]]);
+  });
+
+  it("an attribute not stored yet (nickName) is written the usual way (the refused batch, then read and write: 3 round trips), the same result", async () => {
+    const out = await both([{ op: "add", path: "nickName", value: "Twinny" }]);
+    expect(out.trips).toBe(3);
+  });
+
+  it("entra: an empty string clears the attribute: the usual way, the same result", async () => {
+    const out = await both([{ op: "Replace", path: "title", value: "" }]);
+    expect(out.trips).toBe(2);
+    expect(JSON.parse(String(out.stored.data)).title).toBeUndefined();
+  });
+
+  it("a userName change (case only) moves the unique key, as a full write does", async () => {
+    for (const [i, twin] of twins.entries()) {
+      const res = await call(`/scim/v2/Users/${twin.id}`, {
+        method: "PATCH",
+        token: scim,
+        headers: i === 1 ? { "If-Match": `W/"${String((await storedRow(twin.id)).version)}"` } : {},
+        body: JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: "replace", path: "userName", value: twin.userName.toUpperCase() }] }),
+      });
+      expect(res.status).toBe(200);
+      expect((await storedRow(twin.id)).user_name_key).toBe(twin.userName);
+      twin.userName = twin.userName.toUpperCase();
+    }
+    expect(JSON.parse(String((await storedRow(twins[0]!.id)).data)).userName).toBe(twins[0]!.userName);
+  });
+
+  it("a userName taken by another user: 409 uniqueness, nothing written", async () => {
+    const before = await storedRow(twins[0]!.id);
+    const res = await call(`/scim/v2/Users/${twins[0]!.id}`, {
+      method: "PATCH",
+      token: scim,
+      body: JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: "replace", path: "userName", value: twins[1]!.userName.toLowerCase() }] }),
+    });
+    await expectScimError(res, 409, "uniqueness");
+    expect(await storedRow(twins[0]!.id)).toEqual(before);
+  });
+
+  it("a value the schema refuses: the same 400 either way, nothing written", async () => {
+    const before = await storedRow(twins[0]!.id);
+    const out = await both([{ op: "replace", path: "active", value: "maybe" }]);
+    expect(out.status).toBe(400);
+    expect(await storedRow(twins[0]!.id)).toEqual(before);
+  });
+
+  it("a user that is not there: 404", async () => {
+    const res = await call("/scim/v2/Users/00000000-0000-4000-8000-000000000000", {
+      method: "PATCH",
+      token: scim,
+      body: JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: "replace", value: { active: false } }] }),
+    });
+    await expectScimError(res, 404);
+  });
+
+  it("a row written before migration 0005 (no folded_data) is written the usual way, which folds it", async () => {
+    await env.DB.prepare("UPDATE users SET folded_data = NULL WHERE id IN (?, ?)").bind(twins[0]!.id, twins[1]!.id).run();
+    const out = await both([{ op: "replace", value: { active: true } }]);
+    expect(out.trips).toBe(3);
+    expect(out.stored.folded_data).not.toBeNull();
+  });
+});
