@@ -15,10 +15,11 @@ import { includesAttribute, projectResource, type ProjectionOptions } from "../s
 import { GROUP_RESOURCE } from "../scim/schema/registry.ts";
 import { parseSearchRequest } from "../scim/search.ts";
 import { normalizeResource } from "../scim/validate/resource.ts";
-import { emptyDelta, foldMemberOperations, isMembersOperation, replaceAllDelta, type MemberDelta } from "../scim/patch/group-delta.ts";
+import { emptyDelta, foldMemberOperations, isEmptyDelta, isMembersOperation, replaceAllDelta, type MemberDelta } from "../scim/patch/group-delta.ts";
+import { groupAssignments } from "../scim/patch/singular-assignments.ts";
 import { groupFilterSql } from "../storage/filter/groups.ts";
 import { loadMembers, resolveDelta, type MemberRow } from "../storage/repos/group-members.ts";
-import { createGroup, deleteGroup, getGroup, getGroupWithMembers, GROUP_SORT_COLUMNS, listGroups, updateGroup, updateGroupMembers, type GroupWrite, type StoredGroup, type WrittenGroup } from "../storage/repos/groups.ts";
+import { assignGroupAttributes, createGroup, deleteGroup, getGroup, getGroupWithMembers, GROUP_SORT_COLUMNS, listGroups, updateGroup, updateGroupMembers, type GroupWrite, type StoredGroup, type WrittenGroup } from "../storage/repos/groups.ts";
 import { listEndpoint, type ListSource } from "./list-endpoint.ts";
 import { baseUrl, checkBodyId, deleteEndpoint, found, location, modifyWithRetry, notModifiedResponse, projection as readProjection, type Ctx } from "./resource-routes.ts";
 
@@ -174,12 +175,15 @@ groupsRoutes.patch("/Groups/:id", async (c) => {
   const delta = foldMemberOperations(operations.filter(isMembersOperation));
   const withMembers = wantsBody && projection(c).members;
   const id = c.req.param("id");
-  // Okta's and Entra's member pushes change members only and pin no version: one batch, nothing read first.
-  // When the batch finds something wrong it writes nothing, and the read-then-write path below says what.
-  const direct =
-    others.length === 0 && c.req.header("If-Match") === undefined
-      ? await updateGroupMembers(c.var.db, c.var.auth.tenant.id, id, delta, eventOrigin(c), { withMembers })
-      : null;
+  // Okta's and Entra's member pushes and renames pin no version: one batch, nothing read first. When the batch
+  // cannot apply the change it writes nothing, and the read-then-write path below applies it or says what is wrong.
+  const tenantId = c.var.auth.tenant.id;
+  let direct: WrittenGroup | null = null;
+  if (c.req.header("If-Match") === undefined) {
+    const assignments = isEmptyDelta(delta) ? groupAssignments(others, id) : null;
+    if (others.length === 0) direct = await updateGroupMembers(c.var.db, tenantId, id, delta, eventOrigin(c), { withMembers });
+    else if (assignments !== null) direct = await assignGroupAttributes(c.var.db, tenantId, id, assignments, eventOrigin(c), { withMembers });
+  }
   const group = direct ?? (await modifyGroup(c, id, delta, (current) => {
     // Everything but members is applied to the stored JSON (which has no members) and validated whole.
     const data = others.length > 0 ? normalizeResource(applyPatch({ ...current.data, id: current.id }, others, GROUP_RESOURCE), GROUP_RESOURCE).resource : undefined;

@@ -160,7 +160,7 @@ usersRoutes.patch("/Users/:id", async (c) => {
   // Okta's and Entra's (de)activations and single-attribute replaces, without If-Match: one batch, nothing read
   // first. When the batch cannot apply it (no such user, an attribute not yet stored), it writes nothing and
   // the PATCH is applied the usual way below.
-  const assignments = c.req.header("If-Match") === undefined ? userAssignments(operations) : null;
+  const assignments = c.req.header("If-Match") === undefined ? userAssignments(operations, id) : null;
   const direct = assignments === null ? null : await assignUserAttributes(c.var.db, c.var.auth.tenant.id, id, assignments, eventOrigin(c));
   if (direct !== null) return respondWithUser(c, direct, 200);
   const hash = passwordHasher(c);

@@ -191,8 +191,12 @@ describe("writes cost what they cost before the folded document", () => {
     res = await send("POST", "/scim/v2/Groups", { schemas: [GROUP], displayName: "G" });
     expect(costOf(res).rowsWritten).toBe(13);
     const group = await json<{ id: string }>(res);
-    res = await send("PATCH", `/scim/v2/Groups/${group.id}`, { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "displayName", value: "H" }] });
+    res = await call(`/scim/v2/Groups/${group.id}`, { method: "PATCH", token, headers: { "If-Match": 'W/"1"' }, body: JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: "replace", path: "displayName", value: "H" }] }) });
     expect(costOf(res).rowsWritten).toBe(8);
+    // The rename in one batch (assignGroupAttributes) sets only the columns of the attributes it assigns, not
+    // every indexed column: one row fewer here.
+    res = await send("PATCH", `/scim/v2/Groups/${group.id}`, { schemas: [PATCH_OP], Operations: [{ op: "replace", path: "displayName", value: "H2" }] });
+    expect(costOf(res).rowsWritten).toBe(7);
     res = await send("PUT", `/scim/v2/Groups/${group.id}`, { schemas: [GROUP], displayName: "I" });
     expect(costOf(res).rowsWritten).toBe(8);
   });

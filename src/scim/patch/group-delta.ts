@@ -20,6 +20,11 @@ export function emptyDelta(): MemberDelta {
   return { clear: false, add: new Map(), remove: new Set() };
 }
 
+/** A delta that changes no member: the PATCH had no members operation. */
+export function isEmptyDelta(delta: MemberDelta): boolean {
+  return !delta.clear && delta.add.size === 0 && delta.remove.size === 0;
+}
+
 export function isMembersOperation(op: PatchOperation): boolean {
   return !op.target.extension && op.target.attribute === "members";
 }

@@ -46,6 +46,22 @@ export function renderedRow(row: string, spec: RenderedRowSpec): SQL {
   return sql`json_set(json_patch(json_object('schemas', json('[]'), 'id', ${r}.id), ${spec.data ?? sql`${r}.data`}), '$.meta', ${meta})`;
 }
 
+/**
+ * Events a batch decides on from the rows it reads: each candidate is a SELECT of (n, type, body) yielding a
+ * row only when its event happens, n numbering the change's events from 0 in order. Followed by the counter
+ * bump by however many were written.
+ */
+export function insertCandidateEvents(db: Db, tenantId: number, now: string, candidates: SQL[]): BatchItem<"sqlite">[] {
+  if (candidates.length === 0) return [];
+  return [
+    db.insert(events).select(sql`
+      SELECT NULL, t.id, t.event_next + e.n, ${now}, e.type, e.body, NULL
+      FROM ${tenants} AS t JOIN (${sql.join(candidates, sql` UNION ALL `)}) AS e
+      WHERE t.id = ${tenantId} ORDER BY e.n`),
+    bumpByChanges(db, tenantId),
+  ];
+}
+
 /** What deletedEvent needs to find and render the row the batch deletes. */
 export interface DeletedRow {
   table: SQL;
@@ -88,7 +104,7 @@ export function bumpEventCounter(db: Db, tenantId: number, count: number): Batch
 }
 
 /** The counter bump after a statement that inserted a number of events only the database knew (changes()). */
-export function bumpByChanges(db: Db, tenantId: number): BatchItem<"sqlite"> {
+function bumpByChanges(db: Db, tenantId: number): BatchItem<"sqlite"> {
   return db
     .update(tenants)
     .set({ eventNext: sql`${tenants.eventNext} + changes()` })

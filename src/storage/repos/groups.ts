@@ -12,7 +12,8 @@ import { GROUP_RESOURCE } from "../../scim/schema/registry.ts";
 import { renderResource } from "../../scim/meta.ts";
 import type { Db } from "../d1/db.ts";
 import { isUniqueViolation } from "../d1/errors.ts";
-import { bumpEventCounter, deletedEvent, insertEvent } from "./events.ts";
+import { bumpEventCounter, deletedEvent, insertCandidateEvents, insertEvent, renderedRow, rowEtag } from "./events.ts";
+import { allStored, anyDiffers, applied, assignmentOf, changedList } from "./assignments.ts";
 import { groupMembersStatement, groupsOf, membersExistGuard, memberStatements, removeFromAllGroups, type MemberRow, type ResolvedDelta } from "./group-members.ts";
 import type { MemberDelta } from "../../scim/patch/group-delta.ts";
 import { GROUP_INDEXED_ATTRIBUTES } from "../filter/groups.ts";
@@ -57,12 +58,16 @@ function withoutMembers(data: Record<string, unknown>): Record<string, unknown> 
   return rest;
 }
 
+/** The columns that keep an indexed attribute, from its value (undefined when unassigned). */
+const COLUMNS_OF = {
+  displayName: (value: unknown) => ({ displayName: String(value), displayNameKey: foldKey(String(value)) }),
+  externalId: (value: unknown) => ({ externalId: typeof value === "string" ? value : null }),
+};
+
 function indexedColumns(data: Record<string, unknown>) {
-  const displayName = String(data.displayName);
   return {
-    displayName,
-    displayNameKey: foldKey(displayName),
-    externalId: typeof data.externalId === "string" ? data.externalId : null,
+    ...COLUMNS_OF.displayName(data.displayName),
+    ...COLUMNS_OF.externalId(data.externalId),
     data: JSON.stringify(data),
     foldedData: JSON.stringify(foldedDocument(data, GROUP_RESOURCE)),
   };
@@ -287,6 +292,55 @@ export async function updateGroupMembers(
   ];
   const results = await guardedBatch(db, statements);
   if (!results) return null;
+  const row = (results.at(options.withMembers ? -2 : -1) as StoredRow[])[0];
+  if (!row) throw new Error("group row not read back");
+  return { ...toStored(row), ...(options.withMembers ? { members: results.at(-1) as MemberRow[] } : {}) };
+}
+
+/**
+ * Sets top-level single-valued simple attributes (groupAssignments: Okta's rename, Entra's displayName or
+ * externalId replace) in ONE round trip, as assignUserAttributes does for users: json_set on the stored and
+ * folded JSON, the key columns, group.updated naming the attributes whose value changed, all decided from the
+ * row inside the batch, and the group (with its members when asked) read at its end. null, having written
+ * nothing, when the group is not there, an assigned attribute is not yet stored, or the row has no folded_data.
+ */
+export async function assignGroupAttributes(
+  db: Db,
+  tenantId: number,
+  id: string,
+  values: Map<string, unknown>,
+  origin: EventOrigin,
+  options: { withMembers: boolean },
+): Promise<WrittenGroup | null> {
+  const now = new Date().toISOString();
+  const a = assignmentOf(values, GROUP_RESOURCE);
+  const current = sql`g.data`;
+  const newData = applied(a, current);
+  const byId = and(eq(groups.tenantId, tenantId), eq(groups.id, id));
+  const version = rowEtag("g", 1);
+  const rendered = renderedRow("g", { resourceType: "Group", location: groupLocation(origin, id), lastModified: sql`${now}`, version, data: newData });
+  const template = JSON.stringify(eventBody(origin, { type: "group.updated", occurredAt: now, resourceType: "Group", data: { id }, changed: [] }));
+  const event = sql`SELECT 0 AS n, 'group.updated' AS type,
+      json_set(${template}, '$.externalId', ${newData} ->> '$.externalId', '$.version', ${version}, '$.data', ${rendered}, '$.changed', ${changedList(a, current, a.names)}) AS body
+    FROM ${groups} AS g WHERE g.tenant_id = ${tenantId} AND g.id = ${id} AND ${anyDiffers(a, current)}`;
+  const columns = Object.assign({}, ...a.names.flatMap((name) => (Object.hasOwn(COLUMNS_OF, name) ? [COLUMNS_OF[name as keyof typeof COLUMNS_OF](values.get(name))] : [])));
+  let results: unknown[] | null;
+  try {
+    results = await guardedBatch(db, [
+      db.insert(writeGuard).select(sql`SELECT NULL WHERE NOT EXISTS (SELECT 1 FROM ${groups} WHERE ${byId} AND ${groups.foldedData} IS NOT NULL AND ${allStored(a, sql`${groups.data}`)})`),
+      ...insertCandidateEvents(db, tenantId, now, [event]),
+      db
+        .update(groups)
+        .set({ ...columns, data: applied(a, sql`${groups.data}`), foldedData: applied(a, sql`${groups.foldedData}`, true), updatedAt: now, version: sql`${groups.version} + 1` })
+        .where(and(byId, anyDiffers(a, sql`${groups.data}`))),
+      db.select(storedColumns).from(groups).where(byId),
+      ...(options.withMembers ? [groupMembersStatement(db, tenantId, id)] : []),
+    ]);
+  } catch (error) {
+    if (isUniqueViolation(error, "groups.display_name_key")) throw displayNameTaken(String(values.get("displayName")));
+    throw error;
+  }
+  if (results === null) return null;
   const row = (results.at(options.withMembers ? -2 : -1) as StoredRow[])[0];
   if (!row) throw new Error("group row not read back");
   return { ...toStored(row), ...(options.withMembers ? { members: results.at(-1) as MemberRow[] } : {}) };

@@ -10,7 +10,8 @@ import { USER_RESOURCE } from "../../scim/schema/registry.ts";
 import { renderResource } from "../../scim/meta.ts";
 import type { Db } from "../d1/db.ts";
 import { isUniqueViolation } from "../d1/errors.ts";
-import { bumpByChanges, bumpEventCounter, deletedEvent, insertEvent, renderedRow, rowEtag } from "./events.ts";
+import { bumpEventCounter, deletedEvent, insertCandidateEvents, insertEvent, renderedRow, rowEtag } from "./events.ts";
+import { allStored, anyDiffers, applied, assignmentOf, changedList } from "./assignments.ts";
 import { groupsOf, pageUserGroups, parseUserGroups, removeFromAllGroups, userGroupIdsColumn, userGroupsColumn, userGroupsRowColumn, type UserGroup } from "./group-members.ts";
 import { guardedBatch, requirePreviousChange } from "../d1/guard.ts";
 import { deleteInOneBatch, type DeleteGuard, type DeleteOutcome } from "./versioned-delete.ts";
@@ -18,7 +19,7 @@ import type { SortColumn } from "../listing/keyset.ts";
 import { runList, storedFromRaw, type ListQuery, type ListTable } from "../listing/plan.ts";
 import { USERS_TREE } from "../listing/position-tree.ts";
 import { TENANTS, USERS } from "../names.ts";
-import { events, tenants, userEmails, users, writeGuard } from "../schema.ts";
+import { tenants, userEmails, users, writeGuard } from "../schema.ts";
 import { USER_INDEXED_ATTRIBUTES } from "../filter/users.ts";
 
 export interface StoredUser {
@@ -234,60 +235,39 @@ export async function assignUserAttributes(
   origin: EventOrigin,
 ): Promise<StoredUser | null> {
   const now = new Date().toISOString();
-  // Sorted as changedAttributes sorts the event's `changed`.
-  const names = [...values.keys()].sort();
-  const assigned = Object.fromEntries(names.map((name) => [name, values.get(name)]));
-  const folded = foldedDocument(assigned, USER_RESOURCE);
-  const newJson = JSON.stringify(assigned);
-  const foldedJson = JSON.stringify(folded);
-  const path = (name: string) => `$.${JSON.stringify(name)}`;
-  const setAll = (column: SQL, source: string) =>
-    sql`json_set(${column}, ${sql.join(names.map((name) => sql`${path(name)}, (${source} -> ${path(name)})`), sql`, `)})`;
-  const differs = (name: string) => sql`((u.data -> ${path(name)}) IS NOT (${newJson} -> ${path(name)}))`;
-  const anyDiffers = sql.join(names.map(differs), sql` OR `);
-  const attributes = names.filter((name) => name !== "active");
-  const updated = attributes.length > 0 ? sql.join(attributes.map(differs), sql` OR `) : sql`0`;
-  const newData = setAll(sql`u.data`, newJson);
+  const a = assignmentOf(values, USER_RESOURCE);
+  const current = sql`u.data`;
+  const newData = applied(a, current);
+  const attributes = a.names.filter((name) => name !== "active");
+  const updated = anyDiffers(a, current, attributes);
   const byId = and(eq(users.tenantId, tenantId), eq(users.id, id));
-  const everyAssignedStored = sql.join(names.map((name) => sql`json_type(${users.data}, ${path(name)}) IS NOT NULL`), sql` AND `);
   const version = rowEtag("u", 1);
-  const eventFields = (changed: SQL | null) =>
-    sql`'$.externalId', ${newData} ->> '$.externalId', '$.version', ${version},
-      '$.data', ${renderedRow("u", { resourceType: "User", location: `${origin.baseUrl}/Users/${id}`, lastModified: sql`${now}`, version, data: newData })}
-      ${changed === null ? sql`` : sql`, '$.changed', ${changed}`}`;
-  const body = (type: "user.updated" | "user.deactivated" | "user.reactivated") =>
-    JSON.stringify(eventBody(origin, { type, occurredAt: now, resourceType: "User", data: { id }, ...(type === "user.updated" ? { changed: [] } : {}) }));
-  const changedList = sql`json('[' || substr(${sql.join(attributes.map((name) => sql`CASE WHEN ${differs(name)} THEN ${`,${JSON.stringify(name)}`} ELSE '' END`), sql` || `)}, 2) || ']')`;
+  const rendered = renderedRow("u", { resourceType: "User", location: `${origin.baseUrl}/Users/${id}`, lastModified: sql`${now}`, version, data: newData });
+  const body = (type: "user.updated" | "user.deactivated" | "user.reactivated", changed: SQL | null) => {
+    const template = JSON.stringify(eventBody(origin, { type, occurredAt: now, resourceType: "User", data: { id }, ...(changed !== null ? { changed: [] } : {}) }));
+    return sql`json_set(${template}, '$.externalId', ${newData} ->> '$.externalId', '$.version', ${version}, '$.data', ${rendered}${changed === null ? sql`` : sql`, '$.changed', ${changed}`})`;
+  };
+  const theUser = sql`FROM ${users} AS u WHERE u.tenant_id = ${tenantId} AND u.id = ${id}`;
   const candidates: SQL[] = [];
   if (attributes.length > 0) {
-    candidates.push(sql`SELECT 0 AS n, 'user.updated' AS type, json_set(${body("user.updated")}, ${eventFields(changedList)}) AS body
-      FROM ${users} AS u WHERE u.tenant_id = ${tenantId} AND u.id = ${id} AND (${updated})`);
+    candidates.push(sql`SELECT 0 AS n, 'user.updated' AS type, ${body("user.updated", changedList(a, current, attributes))} AS body ${theUser} AND ${updated}`);
   }
   if (values.has("active")) {
-    const flips = sql`u.active IS NOT ${values.get("active") !== false ? 1 : 0}`;
-    const type = values.get("active") === false ? "user.deactivated" : "user.reactivated";
-    candidates.push(sql`SELECT CASE WHEN ${updated} THEN 1 ELSE 0 END AS n, ${type} AS type, json_set(${body(type)}, ${eventFields(null)}) AS body
-      FROM ${users} AS u WHERE u.tenant_id = ${tenantId} AND u.id = ${id} AND ${flips}`);
+    const active = values.get("active") !== false;
+    const type = active ? "user.reactivated" : "user.deactivated";
+    candidates.push(sql`SELECT CASE WHEN ${updated} THEN 1 ELSE 0 END AS n, ${type} AS type, ${body(type, null)} AS body ${theUser} AND u.active IS NOT ${active ? 1 : 0}`);
   }
-  const columns = Object.assign({}, ...names.flatMap((name) => (Object.hasOwn(COLUMNS_OF, name) ? [COLUMNS_OF[name as keyof typeof COLUMNS_OF](values.get(name))] : [])));
+  const columns = Object.assign({}, ...a.names.flatMap((name) => (Object.hasOwn(COLUMNS_OF, name) ? [COLUMNS_OF[name as keyof typeof COLUMNS_OF](values.get(name))] : [])));
   const groupsColumn = sql<string>`${userGroupsColumn(tenantId, sql`${users}`)}`.as("user_groups");
   let results: unknown[] | null;
   try {
     results = await guardedBatch(db, [
-      db.insert(writeGuard).select(sql`SELECT NULL WHERE NOT EXISTS (SELECT 1 FROM ${users} WHERE ${byId} AND ${users.foldedData} IS NOT NULL AND ${everyAssignedStored})`),
-      ...(candidates.length > 0
-        ? [
-            db.insert(events).select(sql`
-              SELECT NULL, t.id, t.event_next + e.n, ${now}, e.type, e.body, NULL
-              FROM ${tenants} AS t JOIN (${sql.join(candidates, sql` UNION ALL `)}) AS e
-              WHERE t.id = ${tenantId} ORDER BY e.n`),
-            bumpByChanges(db, tenantId),
-          ]
-        : []),
+      db.insert(writeGuard).select(sql`SELECT NULL WHERE NOT EXISTS (SELECT 1 FROM ${users} WHERE ${byId} AND ${users.foldedData} IS NOT NULL AND ${allStored(a, sql`${users.data}`)})`),
+      ...insertCandidateEvents(db, tenantId, now, candidates),
       db
         .update(users)
-        .set({ ...columns, data: setAll(sql`${users.data}`, newJson), foldedData: setAll(sql`${users.foldedData}`, foldedJson), updatedAt: now, version: sql`${users.version} + 1` })
-        .where(and(byId, sql`(${sql.join(names.map((name) => sql`((${users.data} -> ${path(name)}) IS NOT (${newJson} -> ${path(name)}))`), sql` OR `)})`)),
+        .set({ ...columns, data: applied(a, sql`${users.data}`), foldedData: applied(a, sql`${users.foldedData}`, true), updatedAt: now, version: sql`${users.version} + 1` })
+        .where(and(byId, anyDiffers(a, sql`${users.data}`))),
       db.select({ ...storedColumns, groups: groupsColumn }).from(users).where(byId),
     ]);
   } catch (error) {

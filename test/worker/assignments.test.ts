@@ -1,20 +1,30 @@
 // A PATCH that only sets top-level single-valued attributes (Okta's and Entra's activation changes, Entra's
-// attribute replaces) is applied by one batch in SQL (assignUserAttributes), without reading the user first.
-// The judge is the ordinary path: the same PATCH sent with If-Match (which always reads, then writes with
-// updateUser) to an identical twin must leave the same stored row, answer the same body and emit the same
-// events. Each request's round trips show which path it took.
+// attribute replaces, Okta's group rename) is applied by one batch in SQL (assignUserAttributes,
+// assignGroupAttributes), without reading the resource first. The judge is the ordinary path: the same PATCH
+// sent with If-Match (which always reads, then writes with updateUser / updateGroup) to an identical twin must
+// leave the same stored row, answer the same body and emit the same events. Each request's round trips show
+// which path it took.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, expectScimError, headCursor, issueKey, json, readFeed, type FeedEvent } from "./helpers.ts";
 
 const TENANT = "assign-co";
 const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
+const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 let scim = "";
 let app = "";
-/** The twins: [direct, judge]. Created with the same attributes but their userNames. */
-const twins: { id: string; userName: string }[] = [];
+type Kind = "Users" | "Groups";
+/** A twin, and what tells it from the other by construction: its id and its userName or displayName. */
+interface Twin {
+  kind: Kind;
+  id: string;
+  name: string;
+}
+/** The user twins and the group twins: [direct, judge], created alike but for their names. */
+const twins: Twin[] = [];
+const groupTwins: Twin[] = [];
 
 beforeAll(async () => {
   scim = (await issueKey(TENANT)).token;
@@ -35,7 +45,19 @@ beforeAll(async () => {
       }),
     });
     expect(res.status).toBe(201);
-    twins.push({ id: (await json<{ id: string }>(res)).id, userName });
+    twins.push({ kind: "Users", id: (await json<{ id: string }>(res)).id, name: userName });
+  }
+  // The groups' member is neither user twin, whose responses would then name different groups.
+  const member = await call("/scim/v2/Users", { method: "POST", token: scim, body: JSON.stringify({ schemas: [USER], userName: "member@assign.example" }) });
+  const memberId = (await json<{ id: string }>(member)).id;
+  for (const displayName of ["Twin Group Direct", "Twin Group Judge"]) {
+    const res = await call("/scim/v2/Groups", {
+      method: "POST",
+      token: scim,
+      body: JSON.stringify({ schemas: [GROUP], displayName, externalId: "same-group-ext", members: [{ value: memberId }] }),
+    });
+    expect(res.status).toBe(201);
+    groupTwins.push({ kind: "Groups", id: (await json<{ id: string }>(res)).id, name: displayName });
   }
 });
 
@@ -47,47 +69,52 @@ interface Outcome {
   events: unknown[];
 }
 
-/** What differs between the twins by construction: id, userName (as sent and folded), times. */
-function comparable(value: unknown, twin: { id: string; userName: string }): unknown {
+/** What differs between the twins by construction: id, name (as sent and folded), times. */
+function comparable(value: unknown, twin: Twin): unknown {
   const text = JSON.stringify(value ?? null)
     .replaceAll(twin.id, "<id>")
-    .replaceAll(twin.userName, "<userName>")
-    .replaceAll(twin.userName.toLowerCase(), "<userName>")
+    .replaceAll(twin.name, "<name>")
+    .replaceAll(twin.name.toLowerCase(), "<name>")
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, "<time>");
   return JSON.parse(text);
 }
 
-async function storedRow(id: string): Promise<Record<string, unknown>> {
+async function storedRow(twin: Pick<Twin, "kind" | "id">): Promise<Record<string, unknown>> {
+  if (twin.kind === "Groups") {
+    return (await env.DB.prepare("SELECT data, folded_data, display_name, display_name_key, external_id, version, member_count FROM groups WHERE id = ?")
+      .bind(twin.id)
+      .first<Record<string, unknown>>())!;
+  }
   const row = await env.DB.prepare(
     "SELECT data, folded_data, user_name_key, external_id, display_name, display_name_key, active, version, password_hash FROM users WHERE id = ?",
   )
-    .bind(id)
+    .bind(twin.id)
     .first<Record<string, unknown>>();
   const emails = await env.DB.prepare("SELECT value_key, type, is_primary FROM user_emails WHERE user_seq = (SELECT seq FROM users WHERE id = ?) ORDER BY value_key")
-    .bind(id)
+    .bind(twin.id)
     .all();
   return { ...row, emails: emails.results };
 }
 
-async function send(twin: { id: string; userName: string }, operations: unknown[], judge: boolean): Promise<Outcome> {
-  const before = await storedRow(twin.id);
+async function send(twin: Twin, operations: unknown[], judge: boolean): Promise<Outcome> {
+  const before = await storedRow(twin);
   const head = await headCursor(app);
-  const res = await call(`/scim/v2/Users/${twin.id}`, {
+  const res = await call(`/scim/v2/${twin.kind}/${twin.id}${twin.kind === "Groups" ? "?attributes=displayName,externalId,members" : ""}`, {
     method: "PATCH",
     token: scim,
     headers: judge ? { "If-Match": `W/"${String(before.version)}"` } : {},
     body: JSON.stringify({ schemas: [PATCH_OP], Operations: operations }),
   });
   const trips = Number(/round_trips=(\d+)/.exec(res.headers.get("Server-Timing") ?? "")?.[1]);
-  const body = res.status === 200 ? await json(res) : await res.json();
+  const body = await res.json();
   const events = (await readFeed(app, head)).events.map(({ id: _id, requestId: _request, ...event }: FeedEvent) => event);
-  return { status: res.status, trips, body: comparable(body, twin), stored: comparable(await storedRow(twin.id), twin) as Record<string, unknown>, events: comparable(events, twin) as unknown[] };
+  return { status: res.status, trips, body: comparable(body, twin), stored: comparable(await storedRow(twin), twin) as Record<string, unknown>, events: comparable(events, twin) as unknown[] };
 }
 
-/** Sends `operations` to both twins and checks they ended alike; answers the direct twin's outcome. */
-async function both(operations: unknown[]): Promise<Outcome> {
-  const direct = await send(twins[0]!, operations, false);
-  const judge = await send(twins[1]!, operations, true);
+/** Sends `operations` to both twins of `pair` and checks they ended alike; answers the direct twin's outcome. */
+async function both(operations: unknown[], pair: Twin[] = twins): Promise<Outcome> {
+  const direct = await send(pair[0]!, operations, false);
+  const judge = await send(pair[1]!, operations, true);
   expect(direct.status).toBe(judge.status);
   expect(direct.body).toEqual(judge.body);
   expect(direct.stored).toEqual(judge.stored);
@@ -161,32 +188,32 @@ describe("a PATCH of single-valued attributes, in one batch, ends as the read-th
       const res = await call(`/scim/v2/Users/${twin.id}`, {
         method: "PATCH",
         token: scim,
-        headers: i === 1 ? { "If-Match": `W/"${String((await storedRow(twin.id)).version)}"` } : {},
-        body: JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: "replace", path: "userName", value: twin.userName.toUpperCase() }] }),
+        headers: i === 1 ? { "If-Match": `W/"${String((await storedRow(twin)).version)}"` } : {},
+        body: JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: "replace", path: "userName", value: twin.name.toUpperCase() }] }),
       });
       expect(res.status).toBe(200);
-      expect((await storedRow(twin.id)).user_name_key).toBe(twin.userName);
-      twin.userName = twin.userName.toUpperCase();
+      expect((await storedRow(twin)).user_name_key).toBe(twin.name);
+      twin.name = twin.name.toUpperCase();
     }
-    expect(JSON.parse(String((await storedRow(twins[0]!.id)).data)).userName).toBe(twins[0]!.userName);
+    expect(JSON.parse(String((await storedRow(twins[0]!)).data)).userName).toBe(twins[0]!.name);
   });
 
   it("a userName taken by another user: 409 uniqueness, nothing written", async () => {
-    const before = await storedRow(twins[0]!.id);
+    const before = await storedRow(twins[0]!);
     const res = await call(`/scim/v2/Users/${twins[0]!.id}`, {
       method: "PATCH",
       token: scim,
-      body: JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: "replace", path: "userName", value: twins[1]!.userName.toLowerCase() }] }),
+      body: JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: "replace", path: "userName", value: twins[1]!.name.toLowerCase() }] }),
     });
     await expectScimError(res, 409, "uniqueness");
-    expect(await storedRow(twins[0]!.id)).toEqual(before);
+    expect(await storedRow(twins[0]!)).toEqual(before);
   });
 
   it("a value the schema refuses: the same 400 either way, nothing written", async () => {
-    const before = await storedRow(twins[0]!.id);
+    const before = await storedRow(twins[0]!);
     const out = await both([{ op: "replace", path: "active", value: "maybe" }]);
     expect(out.status).toBe(400);
-    expect(await storedRow(twins[0]!.id)).toEqual(before);
+    expect(await storedRow(twins[0]!)).toEqual(before);
   });
 
   it("a user that is not there: 404", async () => {
@@ -203,5 +230,45 @@ describe("a PATCH of single-valued attributes, in one batch, ends as the read-th
     const out = await both([{ op: "replace", value: { active: true } }]);
     expect(out.trips).toBe(3);
     expect(out.stored.folded_data).not.toBeNull();
+  });
+});
+
+describe("a group rename or externalId replace, in one batch, ends as the read-then-write path does", () => {
+  it("okta: rename ({op: replace, value: {id, displayName}}): group.updated, the key column folded, members kept, 1 round trip", async () => {
+    for (const twin of groupTwins) twin.name = twin.name.replace("Twin Group", "Renamed ÉQUIPE");
+    const direct = await send(groupTwins[0]!, [{ op: "replace", value: { id: groupTwins[0]!.id, displayName: groupTwins[0]!.name } }], false);
+    const judge = await send(groupTwins[1]!, [{ op: "replace", value: { id: groupTwins[1]!.id, displayName: groupTwins[1]!.name } }], true);
+    expect(direct.trips).toBe(1);
+    expect(judge.trips).toBe(2);
+    expect([direct.status, direct.body, direct.stored, direct.events]).toEqual([judge.status, judge.body, judge.stored, judge.events]);
+    expect((direct.events as FeedEvent[]).map((e) => [e.type, e.changed])).toEqual([["group.updated", ["displayName"]]]);
+    expect((await storedRow(groupTwins[0]!)).display_name_key).toBe("renamed équipe direct");
+    expect((direct.body as { members: unknown[] }).members).toHaveLength(1);
+  });
+
+  it('entra: {"op":"Replace","path":"externalId",...}, then the same again (no change, no event)', async () => {
+    expect((await both([{ op: "Replace", path: "externalId", value: "entra-object-id" }], groupTwins)).trips).toBe(1);
+    const again = await both([{ op: "Replace", path: "externalId", value: "entra-object-id" }], groupTwins);
+    expect(again.events).toEqual([]);
+  });
+
+  it("another group's name: 409 uniqueness, nothing written", async () => {
+    const before = await storedRow(groupTwins[0]!);
+    const res = await call(`/scim/v2/Groups/${groupTwins[0]!.id}`, {
+      method: "PATCH",
+      token: scim,
+      body: JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: "replace", path: "displayName", value: groupTwins[1]!.name.toUpperCase() }] }),
+    });
+    await expectScimError(res, 409, "uniqueness");
+    expect(await storedRow(groupTwins[0]!)).toEqual(before);
+  });
+
+  it("a path-less value echoing another id is the usual path's 400", async () => {
+    const res = await call(`/scim/v2/Groups/${groupTwins[0]!.id}`, {
+      method: "PATCH",
+      token: scim,
+      body: JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: "replace", value: { id: groupTwins[1]!.id, displayName: "Whatever" } }] }),
+    });
+    expect(res.status).toBe(400);
   });
 });
