@@ -233,6 +233,36 @@ describe("a PATCH of single-valued attributes, in one batch, ends as the read-th
   });
 });
 
+describe("the most a PATCH of single-valued attributes can name", () => {
+  it("every single-valued User attribute and a deactivation in one request: one batch within D1's 100 bound parameters, as the usual path ends", async () => {
+    const every = (suffix: string) => ({
+      displayName: `All ${suffix}`,
+      nickName: `nick ${suffix}`,
+      profileUrl: `https://example.com/${suffix}`,
+      title: `Title ${suffix}`,
+      userType: `Type ${suffix}`,
+      preferredLanguage: "de-CH",
+      locale: "de-CH",
+      timezone: "Europe/Zurich",
+      externalId: `ext ${suffix}`,
+      active: true,
+    });
+    const pair: Twin[] = [];
+    for (const userName of ["every-direct@assign.example", "every-judge@assign.example"]) {
+      const res = await call("/scim/v2/Users", { method: "POST", token: scim, body: JSON.stringify({ schemas: [USER], userName, ...every("before") }) });
+      expect(res.status).toBe(201);
+      pair.push({ kind: "Users", id: (await json<{ id: string }>(res)).id, name: userName });
+    }
+    const out = await both([{ op: "replace", value: { ...every("after"), active: false, locale: "fr-CH", preferredLanguage: "fr-CH" } }], pair);
+    expect(out.status).toBe(200);
+    expect(out.trips).toBe(1);
+    expect((out.events as FeedEvent[]).map((e) => [e.type, e.changed])).toEqual([
+      ["user.updated", ["displayName", "externalId", "locale", "nickName", "preferredLanguage", "profileUrl", "title", "userType"]],
+      ["user.deactivated", undefined],
+    ]);
+  });
+});
+
 describe("a group rename or externalId replace, in one batch, ends as the read-then-write path does", () => {
   it("okta: rename ({op: replace, value: {id, displayName}}): group.updated, the key column folded, members kept, 1 round trip", async () => {
     for (const twin of groupTwins) twin.name = twin.name.replace("Twin Group", "Renamed ÉQUIPE");

@@ -2,6 +2,10 @@
 // batch (assignUserAttributes, assignGroupAttributes). The stored JSON and its folded copy change by json_set,
 // so every other attribute and the key order stay as the normaliser stored them; what changed is decided by
 // comparing the row the batch reads with the assigned values, each side rendered by SQLite's JSON functions.
+//
+// D1 allows 100 bound parameters per statement, and these expressions name the assigned values once per
+// attribute: the values are bound once, as a row `v` a statement joins (assignedRow), and the JSON paths are
+// literals (attribute names come from the schema, not from the request).
 import { sql, type SQL } from "drizzle-orm";
 import { foldedDocument } from "../../scim/folded-document.ts";
 import type { ResourceSchemas } from "../../scim/schema/registry.ts";
@@ -21,23 +25,29 @@ export function assignmentOf(values: Map<string, unknown>, resource: ResourceSch
   return { names, values, json: JSON.stringify(assigned), folded: JSON.stringify(foldedDocument(assigned, resource)) };
 }
 
-const path = (name: string) => `$.${JSON.stringify(name)}`;
+/** A SQL string literal (quotes doubled). */
+const literal = (text: string) => sql.raw(`'${text.replaceAll("'", "''")}'`);
+const path = (name: string) => literal(`$.${JSON.stringify(name)}`);
 
-/** `column` (a row's JSON, or with `folded` its folded copy) with the assigned values set. */
-export function applied(a: Assignment, column: SQL, folded = false): SQL {
-  const source = folded ? a.folded : a.json;
+/** The assigned values (v.j) and their folded form (v.f), bound once, to join as `v`. */
+export function assignedRow(a: Assignment): SQL {
+  return sql`(SELECT ${a.json} AS j, ${a.folded} AS f) AS v`;
+}
+
+/** `column` (a row's JSON, or its folded copy) with the values of `source` (v.j, v.f) set. */
+export function applied(a: Assignment, column: SQL, source: SQL): SQL {
   return sql`json_set(${column}, ${sql.join(a.names.map((name) => sql`${path(name)}, (${source} -> ${path(name)})`), sql`, `)})`;
 }
 
-/** True when any of `names` (default: all assigned) has a stored value in `column` other than the assigned one. */
-export function anyDiffers(a: Assignment, column: SQL, names: string[] = a.names): SQL {
+/** True when any of `names` (default: all assigned) has a stored value in `column` other than in `source`. */
+export function anyDiffers(a: Assignment, column: SQL, source: SQL, names: string[] = a.names): SQL {
   if (names.length === 0) return sql`0`;
-  return sql`(${sql.join(names.map((name) => sql`((${column} -> ${path(name)}) IS NOT (${a.json} -> ${path(name)}))`), sql` OR `)})`;
+  return sql`(${sql.join(names.map((name) => sql`((${column} -> ${path(name)}) IS NOT (${source} -> ${path(name)}))`), sql` OR `)})`;
 }
 
 /** The JSON array of those of `names` whose value changes, in order: an event's `changed`. */
-export function changedList(a: Assignment, column: SQL, names: string[]): SQL {
-  const entries = names.map((name) => sql`CASE WHEN ${anyDiffers(a, column, [name])} THEN ${`,${JSON.stringify(name)}`} ELSE '' END`);
+export function changedList(a: Assignment, column: SQL, source: SQL, names: string[]): SQL {
+  const entries = names.map((name) => sql`CASE WHEN ${anyDiffers(a, column, source, [name])} THEN ${literal(`,${JSON.stringify(name)}`)} ELSE '' END`);
   return sql`json('[' || substr(${sql.join(entries, sql` || `)}, 2) || ']')`;
 }
 

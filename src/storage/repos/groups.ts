@@ -13,7 +13,7 @@ import { renderResource } from "../../scim/meta.ts";
 import type { Db } from "../d1/db.ts";
 import { isUniqueViolation } from "../d1/errors.ts";
 import { bumpEventCounter, deletedEvent, insertCandidateEvents, insertEvent, renderedRow, rowEtag } from "./events.ts";
-import { allStored, anyDiffers, applied, assignmentOf, changedList } from "./assignments.ts";
+import { allStored, anyDiffers, applied, assignedRow, assignmentOf, changedList } from "./assignments.ts";
 import { groupMembersStatement, groupsOf, membersExistGuard, memberStatements, removeFromAllGroups, type MemberRow, type ResolvedDelta } from "./group-members.ts";
 import type { MemberDelta } from "../../scim/patch/group-delta.ts";
 import { GROUP_INDEXED_ATTRIBUTES } from "../filter/groups.ts";
@@ -315,34 +315,45 @@ export async function assignGroupAttributes(
   const now = new Date().toISOString();
   const a = assignmentOf(values, GROUP_RESOURCE);
   const current = sql`g.data`;
-  const newData = applied(a, current);
+  const assigned = sql`v.j`;
+  const newData = applied(a, current, assigned);
   const byId = and(eq(groups.tenantId, tenantId), eq(groups.id, id));
   const version = rowEtag("g", 1);
   const rendered = renderedRow("g", { resourceType: "Group", location: groupLocation(origin, id), lastModified: sql`${now}`, version, data: newData });
   const template = JSON.stringify(eventBody(origin, { type: "group.updated", occurredAt: now, resourceType: "Group", data: { id }, changed: [] }));
+  // A row the batch cannot change in place is left alone by every statement, and the read at the end says so.
+  const eligible = (row: SQL, folded: SQL) => sql`(${folded} IS NOT NULL AND ${allStored(a, row)})`;
   const event = sql`SELECT 0 AS n, 'group.updated' AS type,
-      json_set(${template}, '$.externalId', ${newData} ->> '$.externalId', '$.version', ${version}, '$.data', ${rendered}, '$.changed', ${changedList(a, current, a.names)}) AS body
-    FROM ${groups} AS g WHERE g.tenant_id = ${tenantId} AND g.id = ${id} AND ${anyDiffers(a, current)}`;
+      json_set(${template}, '$.externalId', ${newData} ->> '$.externalId', '$.version', ${version}, '$.data', ${rendered}, '$.changed', ${changedList(a, current, assigned, a.names)}) AS body
+    FROM ${groups} AS g, ${assignedRow(a)}
+    WHERE g.tenant_id = ${tenantId} AND g.id = ${id} AND ${eligible(current, sql`g.folded_data`)} AND ${anyDiffers(a, current, assigned)}`;
   const columns = Object.assign({}, ...a.names.flatMap((name) => (Object.hasOwn(COLUMNS_OF, name) ? [COLUMNS_OF[name as keyof typeof COLUMNS_OF](values.get(name))] : [])));
-  let results: unknown[] | null;
+  const stored = eligible(sql`${groups.data}`, sql`${groups.foldedData}`);
+  const statements: BatchItem<"sqlite">[] = [
+    ...insertCandidateEvents(db, tenantId, now, [event]),
+    db
+      .update(groups)
+      .set({
+        ...columns,
+        data: applied(a, sql`${groups.data}`, sql`${a.json}`),
+        foldedData: applied(a, sql`${groups.foldedData}`, sql`${a.folded}`),
+        updatedAt: now,
+        version: sql`${groups.version} + 1`,
+      })
+      .where(and(byId, stored, anyDiffers(a, sql`${groups.data}`, sql`${a.json}`))),
+    db.select({ ...storedColumns, eligible: sql<number>`${stored}`.as("eligible") }).from(groups).where(byId),
+    ...(options.withMembers ? [groupMembersStatement(db, tenantId, id)] : []),
+  ];
+  let results: unknown[];
   try {
-    results = await guardedBatch(db, [
-      db.insert(writeGuard).select(sql`SELECT NULL WHERE NOT EXISTS (SELECT 1 FROM ${groups} WHERE ${byId} AND ${groups.foldedData} IS NOT NULL AND ${allStored(a, sql`${groups.data}`)})`),
-      ...insertCandidateEvents(db, tenantId, now, [event]),
-      db
-        .update(groups)
-        .set({ ...columns, data: applied(a, sql`${groups.data}`), foldedData: applied(a, sql`${groups.foldedData}`, true), updatedAt: now, version: sql`${groups.version} + 1` })
-        .where(and(byId, anyDiffers(a, sql`${groups.data}`))),
-      db.select(storedColumns).from(groups).where(byId),
-      ...(options.withMembers ? [groupMembersStatement(db, tenantId, id)] : []),
-    ]);
+    results = await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   } catch (error) {
     if (isUniqueViolation(error, "groups.display_name_key")) throw displayNameTaken(String(values.get("displayName")));
     throw error;
   }
-  if (results === null) return null;
-  const row = (results.at(options.withMembers ? -2 : -1) as StoredRow[])[0];
-  if (!row) throw new Error("group row not read back");
+  const found = (results.at(options.withMembers ? -2 : -1) as (StoredRow & { eligible: number })[])[0];
+  if (!found || !found.eligible) return null;
+  const { eligible: _eligible, ...row } = found;
   return { ...toStored(row), ...(options.withMembers ? { members: results.at(-1) as MemberRow[] } : {}) };
 }
 

@@ -1,6 +1,7 @@
 // The one place that reads and writes users. Every statement is scoped by tenant id; every multi-statement
 // change is one D1 batch, so a request never leaves half a write behind.
 import { and, eq, sql, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { userUpdateEvents } from "../../events/changed.ts";
 import { eventBody, type EventOrigin } from "../../events/types.ts";
 import { ScimError, conflict } from "../../scim/errors.ts";
@@ -11,7 +12,7 @@ import { renderResource } from "../../scim/meta.ts";
 import type { Db } from "../d1/db.ts";
 import { isUniqueViolation } from "../d1/errors.ts";
 import { bumpEventCounter, deletedEvent, insertCandidateEvents, insertEvent, renderedRow, rowEtag } from "./events.ts";
-import { allStored, anyDiffers, applied, assignmentOf, changedList } from "./assignments.ts";
+import { allStored, anyDiffers, applied, assignedRow, assignmentOf, changedList } from "./assignments.ts";
 import { groupsOf, pageUserGroups, parseUserGroups, removeFromAllGroups, userGroupIdsColumn, userGroupsColumn, userGroupsRowColumn, type UserGroup } from "./group-members.ts";
 import { guardedBatch, requirePreviousChange } from "../d1/guard.ts";
 import { deleteInOneBatch, type DeleteGuard, type DeleteOutcome } from "./versioned-delete.ts";
@@ -19,7 +20,7 @@ import type { SortColumn } from "../listing/keyset.ts";
 import { runList, storedFromRaw, type ListQuery, type ListTable } from "../listing/plan.ts";
 import { USERS_TREE } from "../listing/position-tree.ts";
 import { TENANTS, USERS } from "../names.ts";
-import { tenants, userEmails, users, writeGuard } from "../schema.ts";
+import { tenants, userEmails, users } from "../schema.ts";
 import { USER_INDEXED_ATTRIBUTES } from "../filter/users.ts";
 
 export interface StoredUser {
@@ -216,7 +217,7 @@ export async function updateUser(
 }
 
 /**
- * Sets top-level single-valued simple attributes (singularAssignments: Okta's and Entra's activation changes,
+ * Sets top-level single-valued simple attributes (userAssignments: Okta's and Entra's activation changes,
  * Entra's attribute replaces) in ONE round trip: nothing is read first. The batch computes what updateUser's
  * caller computes from the resource it read: the new JSON (json_set on the stored JSON, so key order and every
  * other attribute stay as stored), the events (user.updated naming the attributes whose value changed,
@@ -237,9 +238,10 @@ export async function assignUserAttributes(
   const now = new Date().toISOString();
   const a = assignmentOf(values, USER_RESOURCE);
   const current = sql`u.data`;
-  const newData = applied(a, current);
+  const assigned = sql`v.j`;
+  const newData = applied(a, current, assigned);
   const attributes = a.names.filter((name) => name !== "active");
-  const updated = anyDiffers(a, current, attributes);
+  const updated = anyDiffers(a, current, assigned, attributes);
   const byId = and(eq(users.tenantId, tenantId), eq(users.id, id));
   const version = rowEtag("u", 1);
   const rendered = renderedRow("u", { resourceType: "User", location: `${origin.baseUrl}/Users/${id}`, lastModified: sql`${now}`, version, data: newData });
@@ -247,10 +249,12 @@ export async function assignUserAttributes(
     const template = JSON.stringify(eventBody(origin, { type, occurredAt: now, resourceType: "User", data: { id }, ...(changed !== null ? { changed: [] } : {}) }));
     return sql`json_set(${template}, '$.externalId', ${newData} ->> '$.externalId', '$.version', ${version}, '$.data', ${rendered}${changed === null ? sql`` : sql`, '$.changed', ${changed}`})`;
   };
-  const theUser = sql`FROM ${users} AS u WHERE u.tenant_id = ${tenantId} AND u.id = ${id}`;
+  // A row the batch cannot change in place is left alone by every statement, and the read at the end says so.
+  const eligible = (row: SQL, folded: SQL) => sql`(${folded} IS NOT NULL AND ${allStored(a, row)})`;
+  const theUser = sql`FROM ${users} AS u, ${assignedRow(a)} WHERE u.tenant_id = ${tenantId} AND u.id = ${id} AND ${eligible(current, sql`u.folded_data`)}`;
   const candidates: SQL[] = [];
   if (attributes.length > 0) {
-    candidates.push(sql`SELECT 0 AS n, 'user.updated' AS type, ${body("user.updated", changedList(a, current, attributes))} AS body ${theUser} AND ${updated}`);
+    candidates.push(sql`SELECT 0 AS n, 'user.updated' AS type, ${body("user.updated", changedList(a, current, assigned, attributes))} AS body ${theUser} AND ${updated}`);
   }
   if (values.has("active")) {
     const active = values.get("active") !== false;
@@ -259,26 +263,32 @@ export async function assignUserAttributes(
   }
   const columns = Object.assign({}, ...a.names.flatMap((name) => (Object.hasOwn(COLUMNS_OF, name) ? [COLUMNS_OF[name as keyof typeof COLUMNS_OF](values.get(name))] : [])));
   const groupsColumn = sql<string>`${userGroupsColumn(tenantId, sql`${users}`)}`.as("user_groups");
-  let results: unknown[] | null;
+  const stored = eligible(sql`${users.data}`, sql`${users.foldedData}`);
+  const statements: BatchItem<"sqlite">[] = [
+    ...insertCandidateEvents(db, tenantId, now, candidates),
+    db
+      .update(users)
+      .set({
+        ...columns,
+        data: applied(a, sql`${users.data}`, sql`${a.json}`),
+        foldedData: applied(a, sql`${users.foldedData}`, sql`${a.folded}`),
+        updatedAt: now,
+        version: sql`${users.version} + 1`,
+      })
+      .where(and(byId, stored, anyDiffers(a, sql`${users.data}`, sql`${a.json}`))),
+    db.select({ ...storedColumns, groups: groupsColumn, eligible: sql<number>`${stored}`.as("eligible") }).from(users).where(byId),
+  ];
+  let results: unknown[];
   try {
-    results = await guardedBatch(db, [
-      db.insert(writeGuard).select(sql`SELECT NULL WHERE NOT EXISTS (SELECT 1 FROM ${users} WHERE ${byId} AND ${users.foldedData} IS NOT NULL AND ${allStored(a, sql`${users.data}`)})`),
-      ...insertCandidateEvents(db, tenantId, now, candidates),
-      db
-        .update(users)
-        .set({ ...columns, data: applied(a, sql`${users.data}`), foldedData: applied(a, sql`${users.foldedData}`, true), updatedAt: now, version: sql`${users.version} + 1` })
-        .where(and(byId, anyDiffers(a, sql`${users.data}`))),
-      db.select({ ...storedColumns, groups: groupsColumn }).from(users).where(byId),
-    ]);
+    results = await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   } catch (error) {
     if (isUniqueViolation(error, "users.user_name_key")) throw userNameTaken(String(values.get("userName")));
     throw error;
   }
-  if (results === null) return null;
-  const row = (results.at(-1) as (StoredRow & { groups: string })[])[0];
-  if (!row) throw new Error("user row not read back");
-  const { groups, ...stored } = row;
-  return { ...toStored(stored), groups: parseUserGroups(groups) };
+  const row = (results.at(-1) as (StoredRow & { groups: string; eligible: number })[])[0];
+  if (!row || !row.eligible) return null;
+  const { groups, eligible: _eligible, ...user } = row;
+  return { ...toStored(user), groups: parseUserGroups(groups) };
 }
 
 /**
