@@ -1,6 +1,6 @@
 // Single-valued attribute assignments applied inside a write's batch, in SQL, with nothing read before the
-// batch (assignUserAttributes, assignGroupAttributes). The stored JSON and its folded copy change by json_set,
-// so every other attribute and the key order stay as the normaliser stored them; what changed is decided by
+// batch (assignUserAttributes, assignGroupAttributes). The stored JSON and its folded copy change by a merge
+// patch of the assigned keys, so every other attribute and the key order stay as the normaliser stored them; what changed is decided by
 // comparing the row the batch reads with the assigned values, each side rendered by SQLite's JSON functions.
 //
 // D1 allows 100 bound parameters per statement, and these expressions name the assigned values once per
@@ -34,15 +34,21 @@ export function assignedRow(a: Assignment): SQL {
   return sql`(SELECT ${a.json} AS j, ${a.folded} AS f) AS v`;
 }
 
-/** `column` (a row's JSON, or its folded copy) with the values of `source` (v.j, v.f) set. */
-export function applied(a: Assignment, column: SQL, source: SQL): SQL {
-  return sql`json_set(${column}, ${sql.join(a.names.map((name) => sql`${path(name)}, (${source} -> ${path(name)})`), sql`, `)})`;
+/**
+ * `column` (a row's JSON, or its folded copy) with the values of `source` (v.j, v.f) set: a merge patch of
+ * top-level scalars, which replaces each value where its key stands (allStored: every key is already there).
+ */
+export function applied(column: SQL, source: SQL): SQL {
+  return sql`json_patch(${column}, ${source})`;
 }
 
-/** True when any of `names` (default: all assigned) has a stored value in `column` other than in `source`. */
+/**
+ * True when any of `names` (default: all assigned) has a stored value in `column` other than in `source`. The
+ * values are scalars the normaliser typed by the schema, so SQL equality of the extracted values is JSON equality.
+ */
 export function anyDiffers(a: Assignment, column: SQL, source: SQL, names: string[] = a.names): SQL {
   if (names.length === 0) return sql`0`;
-  return sql`(${sql.join(names.map((name) => sql`((${column} -> ${path(name)}) IS NOT (${source} -> ${path(name)}))`), sql` OR `)})`;
+  return sql`(${sql.join(names.map((name) => sql`(json_extract(${column}, ${path(name)}) IS NOT json_extract(${source}, ${path(name)}))`), sql` OR `)})`;
 }
 
 /** The JSON array of those of `names` whose value changes, in order: an event's `changed`. */
@@ -51,7 +57,7 @@ export function changedList(a: Assignment, column: SQL, source: SQL, names: stri
   return sql`json('[' || substr(${sql.join(entries, sql` || `)}, 2) || ']')`;
 }
 
-/** True when every assigned attribute is already in `column`: json_set then replaces in place, never appends. */
+/** True when every assigned attribute is already in `column`: the merge patch then replaces in place, never appends. */
 export function allStored(a: Assignment, column: SQL): SQL {
   return sql`(${sql.join(a.names.map((name) => sql`json_type(${column}, ${path(name)}) IS NOT NULL`), sql` AND `)})`;
 }

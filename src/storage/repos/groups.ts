@@ -299,7 +299,7 @@ export async function updateGroupMembers(
 
 /**
  * Sets top-level single-valued simple attributes (groupAssignments: Okta's rename, Entra's displayName or
- * externalId replace) in ONE round trip, as assignUserAttributes does for users: json_set on the stored and
+ * externalId replace) in ONE round trip, as assignUserAttributes does for users: a merge patch of the stored and
  * folded JSON, the key columns, group.updated naming the attributes whose value changed, all decided from the
  * row inside the batch, and the group (with its members when asked) read at its end. null, having written
  * nothing, when the group is not there, an assigned attribute is not yet stored, or the row has no folded_data.
@@ -316,7 +316,7 @@ export async function assignGroupAttributes(
   const a = assignmentOf(values, GROUP_RESOURCE);
   const current = sql`g.data`;
   const assigned = sql`v.j`;
-  const newData = applied(a, current, assigned);
+  const newData = applied(current, assigned);
   const byId = and(eq(groups.tenantId, tenantId), eq(groups.id, id));
   const version = rowEtag("g", 1);
   const rendered = renderedRow("g", { resourceType: "Group", location: groupLocation(origin, id), lastModified: sql`${now}`, version, data: newData });
@@ -324,7 +324,7 @@ export async function assignGroupAttributes(
   // A row the batch cannot change in place is left alone by every statement, and the read at the end says so.
   const eligible = (row: SQL, folded: SQL) => sql`(${folded} IS NOT NULL AND ${allStored(a, row)})`;
   const event = sql`SELECT 0 AS n, 'group.updated' AS type,
-      json_set(${template}, '$.externalId', ${newData} ->> '$.externalId', '$.version', ${version}, '$.data', ${rendered}, '$.changed', ${changedList(a, current, assigned, a.names)}) AS body
+      json_set(${template}, '$.externalId', json_extract(${newData}, '$.externalId'), '$.version', ${version}, '$.data', ${rendered}, '$.changed', ${changedList(a, current, assigned, a.names)}) AS body
     FROM ${groups} AS g, ${assignedRow(a)}
     WHERE g.tenant_id = ${tenantId} AND g.id = ${id} AND ${eligible(current, sql`g.folded_data`)} AND ${anyDiffers(a, current, assigned)}`;
   const columns = Object.assign({}, ...a.names.flatMap((name) => (Object.hasOwn(COLUMNS_OF, name) ? [COLUMNS_OF[name as keyof typeof COLUMNS_OF](values.get(name))] : [])));
@@ -335,8 +335,8 @@ export async function assignGroupAttributes(
       .update(groups)
       .set({
         ...columns,
-        data: applied(a, sql`${groups.data}`, sql`${a.json}`),
-        foldedData: applied(a, sql`${groups.foldedData}`, sql`${a.folded}`),
+        data: applied(sql`${groups.data}`, sql`${a.json}`),
+        foldedData: applied(sql`${groups.foldedData}`, sql`${a.folded}`),
         updatedAt: now,
         version: sql`${groups.version} + 1`,
       })

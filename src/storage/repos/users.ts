@@ -219,13 +219,13 @@ export async function updateUser(
 /**
  * Sets top-level single-valued simple attributes (userAssignments: Okta's and Entra's activation changes,
  * Entra's attribute replaces) in ONE round trip: nothing is read first. The batch computes what updateUser's
- * caller computes from the resource it read: the new JSON (json_set on the stored JSON, so key order and every
+ * caller computes from the resource it read: the new JSON (a merge patch of the stored JSON, so key order and every
  * other attribute stay as stored), the events (user.updated naming the attributes whose value changed,
  * user.deactivated / user.reactivated when active flips), and a write only when something changed; it then
  * reads the user, with its groups, for the response.
  *
  * It answers null, having written nothing, when the user is not there, when an assigned attribute is not yet
- * in the stored JSON (json_set would append it out of the order the normaliser writes), or when the row has no
+ * in the stored JSON (the merge patch would append it out of the order the normaliser writes), or when the row has no
  * folded_data yet (written before migration 0005): the caller then reads and writes as for any PATCH.
  */
 export async function assignUserAttributes(
@@ -239,7 +239,7 @@ export async function assignUserAttributes(
   const a = assignmentOf(values, USER_RESOURCE);
   const current = sql`u.data`;
   const assigned = sql`v.j`;
-  const newData = applied(a, current, assigned);
+  const newData = applied(current, assigned);
   const attributes = a.names.filter((name) => name !== "active");
   const updated = anyDiffers(a, current, assigned, attributes);
   const byId = and(eq(users.tenantId, tenantId), eq(users.id, id));
@@ -247,7 +247,7 @@ export async function assignUserAttributes(
   const rendered = renderedRow("u", { resourceType: "User", location: `${origin.baseUrl}/Users/${id}`, lastModified: sql`${now}`, version, data: newData });
   const body = (type: "user.updated" | "user.deactivated" | "user.reactivated", changed: SQL | null) => {
     const template = JSON.stringify(eventBody(origin, { type, occurredAt: now, resourceType: "User", data: { id }, ...(changed !== null ? { changed: [] } : {}) }));
-    return sql`json_set(${template}, '$.externalId', ${newData} ->> '$.externalId', '$.version', ${version}, '$.data', ${rendered}${changed === null ? sql`` : sql`, '$.changed', ${changed}`})`;
+    return sql`json_set(${template}, '$.externalId', json_extract(${newData}, '$.externalId'), '$.version', ${version}, '$.data', ${rendered}${changed === null ? sql`` : sql`, '$.changed', ${changed}`})`;
   };
   // A row the batch cannot change in place is left alone by every statement, and the read at the end says so.
   const eligible = (row: SQL, folded: SQL) => sql`(${folded} IS NOT NULL AND ${allStored(a, row)})`;
@@ -270,8 +270,8 @@ export async function assignUserAttributes(
       .update(users)
       .set({
         ...columns,
-        data: applied(a, sql`${users.data}`, sql`${a.json}`),
-        foldedData: applied(a, sql`${users.foldedData}`, sql`${a.folded}`),
+        data: applied(sql`${users.data}`, sql`${a.json}`),
+        foldedData: applied(sql`${users.foldedData}`, sql`${a.folded}`),
         updatedAt: now,
         version: sql`${users.version} + 1`,
       })
