@@ -180,9 +180,12 @@ groupsRoutes.patch("/Groups/:id", async (c) => {
   const tenantId = c.var.auth.tenant.id;
   let direct: WrittenGroup | null = null;
   if (c.req.header("If-Match") === undefined) {
-    const assignments = isEmptyDelta(delta) ? groupAssignments(others, id) : null;
-    if (others.length === 0) direct = await updateGroupMembers(c.var.db, tenantId, id, delta, eventOrigin(c), { withMembers });
-    else if (assignments !== null) direct = await assignGroupAttributes(c.var.db, tenantId, id, assignments, eventOrigin(c), { withMembers });
+    if (others.length === 0) {
+      direct = await updateGroupMembers(c.var.db, tenantId, id, delta, eventOrigin(c), { withMembers });
+    } else if (isEmptyDelta(delta)) {
+      const assignments = groupAssignments(others, id);
+      if (assignments !== null) direct = await assignGroupAttributes(c.var.db, tenantId, id, assignments, eventOrigin(c), { withMembers });
+    }
   }
   const group = direct ?? (await modifyGroup(c, id, delta, (current) => {
     // Everything but members is applied to the stored JSON (which has no members) and validated whole.

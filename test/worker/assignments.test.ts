@@ -122,6 +122,14 @@ async function both(operations: unknown[], pair: Twin[] = twins): Promise<Outcom
   return direct;
 }
 
+/** Sends `operations` to `twin` without If-Match and expects the error, with the twin's stored row unchanged. */
+async function expectRefusedWithoutWrite(twin: Twin, operations: unknown[], status: number, scimType: string): Promise<void> {
+  const before = await storedRow(twin);
+  const res = await call(`/scim/v2/${twin.kind}/${twin.id}`, { method: "PATCH", token: scim, body: JSON.stringify({ schemas: [PATCH_OP], Operations: operations }) });
+  await expectScimError(res, status, scimType);
+  expect(await storedRow(twin)).toEqual(before);
+}
+
 describe("a PATCH of single-valued attributes, in one batch, ends as the read-then-write path does", () => {
   it("okta: deactivate ({op: replace, value: {active: false}}): user.deactivated, active column, 1 round trip", async () => {
     const out = await both([{ op: "replace", value: { active: false } }]);
@@ -199,14 +207,7 @@ describe("a PATCH of single-valued attributes, in one batch, ends as the read-th
   });
 
   it("a userName taken by another user: 409 uniqueness, nothing written", async () => {
-    const before = await storedRow(twins[0]!);
-    const res = await call(`/scim/v2/Users/${twins[0]!.id}`, {
-      method: "PATCH",
-      token: scim,
-      body: JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: "replace", path: "userName", value: twins[1]!.name.toLowerCase() }] }),
-    });
-    await expectScimError(res, 409, "uniqueness");
-    expect(await storedRow(twins[0]!)).toEqual(before);
+    await expectRefusedWithoutWrite(twins[0]!, [{ op: "replace", path: "userName", value: twins[1]!.name.toLowerCase() }], 409, "uniqueness");
   });
 
   it("a value the schema refuses: the same 400 either way, nothing written", async () => {
@@ -283,14 +284,7 @@ describe("a group rename or externalId replace, in one batch, ends as the read-t
   });
 
   it("another group's name: 409 uniqueness, nothing written", async () => {
-    const before = await storedRow(groupTwins[0]!);
-    const res = await call(`/scim/v2/Groups/${groupTwins[0]!.id}`, {
-      method: "PATCH",
-      token: scim,
-      body: JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: "replace", path: "displayName", value: groupTwins[1]!.name.toUpperCase() }] }),
-    });
-    await expectScimError(res, 409, "uniqueness");
-    expect(await storedRow(groupTwins[0]!)).toEqual(before);
+    await expectRefusedWithoutWrite(groupTwins[0]!, [{ op: "replace", path: "displayName", value: groupTwins[1]!.name.toUpperCase() }], 409, "uniqueness");
   });
 
   it("a path-less value echoing another id is the usual path's 400", async () => {

@@ -7,6 +7,7 @@
 // attribute: the values are bound once, as a row `v` a statement joins (assignedRow), and the JSON paths are
 // literals (attribute names come from the schema, not from the request).
 import { sql, type SQL } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { foldedDocument } from "../../scim/folded-document.ts";
 import type { ResourceSchemas } from "../../scim/schema/registry.ts";
 
@@ -57,7 +58,44 @@ export function changedList(a: Assignment, column: SQL, source: SQL, names: stri
   return sql`json('[' || substr(${sql.join(entries, sql` || `)}, 2) || ']')`;
 }
 
-/** True when every assigned attribute is already in `column`: the merge patch then replaces in place, never appends. */
-export function allStored(a: Assignment, column: SQL): SQL {
-  return sql`(${sql.join(a.names.map((name) => sql`json_type(${column}, ${path(name)}) IS NOT NULL`), sql` AND `)})`;
+/**
+ * True when the batch can change the row in place: it has its folded copy (written since migration 0005), and
+ * every assigned attribute is already in `data`, so the merge patch replaces, never appends. A row that is not
+ * is left alone by every statement, and the read at the end of the batch says so.
+ */
+export function eligible(a: Assignment, data: SQL, folded: SQL): SQL {
+  return sql`(${folded} IS NOT NULL AND ${sql.join(a.names.map((name) => sql`json_type(${data}, ${path(name)}) IS NOT NULL`), sql` AND `)})`;
+}
+
+/** The key columns of the assigned attributes that have them, from `columnsOf` (attribute -> its columns). */
+export function assignedColumns(a: Assignment, columnsOf: Record<string, (value: unknown) => Record<string, unknown>>): Record<string, unknown> {
+  return Object.assign({}, ...a.names.filter((name) => Object.hasOwn(columnsOf, name)).map((name) => columnsOf[name]!(a.values.get(name))));
+}
+
+/** The users or groups columns an assignment writes. */
+interface AssignedTable {
+  data: SQLiteColumn;
+  foldedData: SQLiteColumn;
+  version: SQLiteColumn;
+}
+
+/**
+ * The UPDATE of an assignment on `table`: the merged JSON and folded copy, the key columns, a new version; its
+ * condition, that the row is eligible and some value differs (nothing is written when nothing changes); and the
+ * eligibility as a column for the read at the end of the batch.
+ */
+export function assignmentUpdate(a: Assignment, table: AssignedTable, columns: Record<string, unknown>, now: string) {
+  const data = sql`${table.data}`;
+  return {
+    set: {
+      ...columns,
+      data: applied(data, sql`${a.json}`),
+      foldedData: applied(sql`${table.foldedData}`, sql`${a.folded}`),
+      updatedAt: now,
+      version: sql`${table.version} + 1`,
+    },
+    where: sql`(${eligible(a, data, sql`${table.foldedData}`)} AND ${anyDiffers(a, data, sql`${a.json}`)})`,
+    /** Whether the row is eligible, for the read at the end of the batch. */
+    eligible: sql<number>`${eligible(a, data, sql`${table.foldedData}`)}`.as("eligible"),
+  };
 }

@@ -348,20 +348,21 @@ function byName(groups: { groupId: string; displayName: string; key: string }[])
  * the distinct names would, in the same statement as the user instead of two more round trips.
  * Read it with parseUserGroups.
  */
-export function userGroupsColumn(tenantId: number, user: SQL): SQL {
-  return sql`(SELECT json_group_array(json_array(${g.id}, ${g.displayName}, ${g.displayNameKey}))
-    FROM ${groupMembers} AS gm JOIN ${groups} AS g ON ${g.tenantId} = ${gm.tenantId} AND ${g.id} = ${gm.groupId}
-    WHERE ${gm.tenantId} = ${tenantId} AND ${gm.memberId} = ${user}.${sql.raw(USERS.id)})`;
+export function userGroupsColumn(tenantId: number, user: string): SQL {
+  // Its one value is the tenant id, an integer from the tenants row, so it can stand as a literal.
+  return sql.raw(userGroupsSql(String(Math.trunc(tenantId)), user));
 }
 
 /** userGroupsColumn as a column of a page's statement (RowColumns), named `user_groups`: for a page of key lookups. */
 export function userGroupsRowColumn(tenantId: number): RowColumns {
-  return (statement, row) => {
-    const tenant = statement.bind(tenantId);
-    return `(SELECT json_group_array(json_array(g.${GROUPS.id}, g.${GROUPS.displayName}, g.${GROUPS.displayNameKey}))
-      FROM ${GROUP_MEMBERS.$table} AS gm JOIN ${GROUPS.$table} AS g ON g.${GROUPS.tenantId} = gm.${GROUP_MEMBERS.tenantId} AND g.${GROUPS.id} = gm.${GROUP_MEMBERS.groupId}
-      WHERE gm.${GROUP_MEMBERS.tenantId} = ${tenant} AND gm.${GROUP_MEMBERS.memberId} = ${row}.${USERS.id}) AS user_groups`;
-  };
+  return (statement, row) => `${userGroupsSql(statement.bind(tenantId), row)} AS user_groups`;
+}
+
+/** The text of userGroupsColumn: `tenant` is the tenant id's placeholder or literal, `user` the users row's name. */
+function userGroupsSql(tenant: string, user: string): string {
+  return `(SELECT json_group_array(json_array(g.${GROUPS.id}, g.${GROUPS.displayName}, g.${GROUPS.displayNameKey}))
+    FROM ${GROUP_MEMBERS.$table} AS gm JOIN ${GROUPS.$table} AS g ON g.${GROUPS.tenantId} = gm.${GROUP_MEMBERS.tenantId} AND g.${GROUPS.id} = gm.${GROUP_MEMBERS.groupId}
+    WHERE gm.${GROUP_MEMBERS.tenantId} = ${tenant} AND gm.${GROUP_MEMBERS.memberId} = ${user}.${USERS.id})`;
 }
 
 export function parseUserGroups(text: string): UserGroup[] {

@@ -13,7 +13,7 @@ import { renderResource } from "../../scim/meta.ts";
 import type { Db } from "../d1/db.ts";
 import { isUniqueViolation } from "../d1/errors.ts";
 import { bumpEventCounter, deletedEvent, insertCandidateEvents, insertEvent, renderedRow, rowEtag } from "./events.ts";
-import { allStored, anyDiffers, applied, assignedRow, assignmentOf, changedList } from "./assignments.ts";
+import { anyDiffers, applied, assignedColumns, assignedRow, assignmentOf, assignmentUpdate, changedList, eligible } from "./assignments.ts";
 import { groupMembersStatement, groupsOf, membersExistGuard, memberStatements, removeFromAllGroups, type MemberRow, type ResolvedDelta } from "./group-members.ts";
 import type { MemberDelta } from "../../scim/patch/group-delta.ts";
 import { GROUP_INDEXED_ATTRIBUTES } from "../filter/groups.ts";
@@ -105,6 +105,8 @@ export async function createGroup(
   const data0 = renderGroup(origin, { id, createdAt: now, updatedAt: now, version: 1, data: stored });
   const createdEvent = eventBody(origin, { type: "group.created", occurredAt: now, resourceType: "Group", data: data0 });
   const seq = sql`(SELECT ${groups.seq} FROM ${groups} WHERE ${groups.tenantId} = ${tenantId} AND ${groups.id} = ${id})`;
+  // A group created without members has none to read.
+  const withMembers = options.withMembers === true && members.add.size > 0;
   let results: unknown[] | null;
   try {
     results = await guardedBatch(db, [
@@ -131,23 +133,33 @@ export async function createGroup(
       ...(members.add.size > 0 ? [membersExistGuard(db, tenantId, members.add)] : []),
       ...memberStatementsBySeq(db, tenantId, seq, id, members, { origin, now, location: groupLocation(origin, id), versionBump: 0 }),
       // Read in the same batch (seq and member_count are the database's), not in another round trip.
-      db.select(storedColumns).from(groups).where(and(eq(groups.tenantId, tenantId), eq(groups.id, id))),
-      ...(options.withMembers === true && members.add.size > 0 ? [groupMembersStatement(db, tenantId, id)] : []),
+      ...readBack(db, tenantId, id, db.select(storedColumns).from(groups).where(and(eq(groups.tenantId, tenantId), eq(groups.id, id))), withMembers),
     ]);
   } catch (error) {
     if (isUniqueViolation(error, "groups.display_name_key")) throw displayNameTaken(columns.displayName);
     throw error;
   }
   if (results === null) return null;
-  const withMembers = options.withMembers === true && members.add.size > 0;
-  const createdRows = (withMembers ? results.at(-2) : results.at(-1)) as StoredRow[];
-  const created = createdRows[0];
+  const { row: created, ...read } = readBackOf<StoredRow>(results, withMembers);
   if (!created) throw new Error("created group not found");
-  return { ...toStored(created), ...(withMembers ? { members: results.at(-1) as MemberRow[] } : {}) };
+  return { ...toStored(created), ...read };
 }
 
 /** A group as a write left it; `members` when the write was asked to read them in its batch. */
 export type WrittenGroup = StoredGroup & { members?: MemberRow[] };
+
+/**
+ * The end of a write's batch: `row`, a read of the group's row, then its members when the response carries
+ * them, so the response needs no round trip of its own. readBackOf takes both out of the batch's results.
+ */
+function readBack(db: Db, tenantId: number, id: string, row: BatchItem<"sqlite">, withMembers: boolean): BatchItem<"sqlite">[] {
+  return withMembers ? [row, groupMembersStatement(db, tenantId, id)] : [row];
+}
+
+function readBackOf<R>(results: unknown[], withMembers: boolean): { row: R | undefined; members?: MemberRow[] } {
+  const rows = results.at(withMembers ? -2 : -1) as R[] | undefined;
+  return { row: rows?.[0], ...(withMembers ? { members: results.at(-1) as MemberRow[] } : {}) };
+}
 
 /** memberStatements keyed by a seq expression (the row is inserted in the same batch, its seq not yet known). */
 function memberStatementsBySeq(
@@ -242,8 +254,10 @@ export async function updateGroup(
       ...memberStatements(db, tenantId, sql`${current.seq}`, current.id, write.members, { origin, now, location, versionBump: 1 }),
     );
   }
-  statements.push(db.select({ memberCount: groups.memberCount, version: groups.version, updatedAt: groups.updatedAt }).from(groups).where(here));
-  if (write.withMembers === true) statements.push(groupMembersStatement(db, tenantId, current.id));
+  const withMembers = write.withMembers === true;
+  statements.push(
+    ...readBack(db, tenantId, current.id, db.select({ memberCount: groups.memberCount, version: groups.version, updatedAt: groups.updatedAt }).from(groups).where(here), withMembers),
+  );
   let results: unknown[] | null;
   try {
     results = await guardedBatch(db, statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
@@ -252,15 +266,15 @@ export async function updateGroup(
     throw error;
   }
   if (!results) return null;
-  const counted = results.at(write.withMembers === true ? -2 : -1) as { memberCount: number; version: number; updatedAt: string }[] | undefined;
+  const { row: counted, ...read } = readBackOf<{ memberCount: number; version: number; updatedAt: string }>(results, withMembers);
   return {
-    ...(write.withMembers === true ? { members: results.at(-1) as MemberRow[] } : {}),
+    ...read,
     seq: current.seq,
     id: current.id,
     createdAt: current.createdAt,
-    updatedAt: counted?.[0]?.updatedAt ?? now,
-    version: counted?.[0]?.version ?? version,
-    memberCount: counted?.[0]?.memberCount ?? current.memberCount,
+    updatedAt: counted?.updatedAt ?? now,
+    version: counted?.version ?? version,
+    memberCount: counted?.memberCount ?? current.memberCount,
     data: stored ?? current.data,
   };
 }
@@ -287,14 +301,13 @@ export async function updateGroupMembers(
     db.insert(writeGuard).select(sql`SELECT NULL WHERE NOT EXISTS (SELECT 1 FROM ${groups} WHERE ${groups.tenantId} = ${tenantId} AND ${groups.id} = ${id})`),
     ...(delta.add.size > 0 ? [membersExistGuard(db, tenantId, delta.add)] : []),
     ...memberStatements(db, tenantId, seq, id, delta, { origin, now, location: groupLocation(origin, id), versionBump: 1 }),
-    db.select(storedColumns).from(groups).where(byId),
-    ...(options.withMembers ? [groupMembersStatement(db, tenantId, id)] : []),
+    ...readBack(db, tenantId, id, db.select(storedColumns).from(groups).where(byId), options.withMembers),
   ];
   const results = await guardedBatch(db, statements);
   if (!results) return null;
-  const row = (results.at(options.withMembers ? -2 : -1) as StoredRow[])[0];
+  const { row, ...read } = readBackOf<StoredRow>(results, options.withMembers);
   if (!row) throw new Error("group row not read back");
-  return { ...toStored(row), ...(options.withMembers ? { members: results.at(-1) as MemberRow[] } : {}) };
+  return { ...toStored(row), ...read };
 }
 
 /**
@@ -321,28 +334,15 @@ export async function assignGroupAttributes(
   const version = rowEtag("g", 1);
   const rendered = renderedRow("g", { resourceType: "Group", location: groupLocation(origin, id), lastModified: sql`${now}`, version, data: newData });
   const template = JSON.stringify(eventBody(origin, { type: "group.updated", occurredAt: now, resourceType: "Group", data: { id }, changed: [] }));
-  // A row the batch cannot change in place is left alone by every statement, and the read at the end says so.
-  const eligible = (row: SQL, folded: SQL) => sql`(${folded} IS NOT NULL AND ${allStored(a, row)})`;
   const event = sql`SELECT 0 AS n, 'group.updated' AS type,
       json_set(${template}, '$.externalId', json_extract(${newData}, '$.externalId'), '$.version', ${version}, '$.data', ${rendered}, '$.changed', ${changedList(a, current, assigned, a.names)}) AS body
     FROM ${groups} AS g, ${assignedRow(a)}
-    WHERE g.tenant_id = ${tenantId} AND g.id = ${id} AND ${eligible(current, sql`g.folded_data`)} AND ${anyDiffers(a, current, assigned)}`;
-  const columns = Object.assign({}, ...a.names.flatMap((name) => (Object.hasOwn(COLUMNS_OF, name) ? [COLUMNS_OF[name as keyof typeof COLUMNS_OF](values.get(name))] : [])));
-  const stored = eligible(sql`${groups.data}`, sql`${groups.foldedData}`);
+    WHERE g.tenant_id = ${tenantId} AND g.id = ${id} AND ${eligible(a, current, sql`g.folded_data`)} AND ${anyDiffers(a, current, assigned)}`;
+  const update = assignmentUpdate(a, groups, assignedColumns(a, COLUMNS_OF), now);
   const statements: BatchItem<"sqlite">[] = [
     ...insertCandidateEvents(db, tenantId, now, [event]),
-    db
-      .update(groups)
-      .set({
-        ...columns,
-        data: applied(sql`${groups.data}`, sql`${a.json}`),
-        foldedData: applied(sql`${groups.foldedData}`, sql`${a.folded}`),
-        updatedAt: now,
-        version: sql`${groups.version} + 1`,
-      })
-      .where(and(byId, stored, anyDiffers(a, sql`${groups.data}`, sql`${a.json}`))),
-    db.select({ ...storedColumns, eligible: sql<number>`${stored}`.as("eligible") }).from(groups).where(byId),
-    ...(options.withMembers ? [groupMembersStatement(db, tenantId, id)] : []),
+    db.update(groups).set(update.set).where(and(byId, update.where)),
+    ...readBack(db, tenantId, id, db.select({ ...storedColumns, eligible: update.eligible }).from(groups).where(byId), options.withMembers),
   ];
   let results: unknown[];
   try {
@@ -351,10 +351,10 @@ export async function assignGroupAttributes(
     if (isUniqueViolation(error, "groups.display_name_key")) throw displayNameTaken(String(values.get("displayName")));
     throw error;
   }
-  const found = (results.at(options.withMembers ? -2 : -1) as (StoredRow & { eligible: number })[])[0];
+  const { row: found, ...read } = readBackOf<StoredRow & { eligible: number }>(results, options.withMembers);
   if (!found || !found.eligible) return null;
   const { eligible: _eligible, ...row } = found;
-  return { ...toStored(row), ...(options.withMembers ? { members: results.at(-1) as MemberRow[] } : {}) };
+  return { ...toStored(row), ...read };
 }
 
 /**

@@ -12,7 +12,7 @@ import { renderResource } from "../../scim/meta.ts";
 import type { Db } from "../d1/db.ts";
 import { isUniqueViolation } from "../d1/errors.ts";
 import { bumpEventCounter, deletedEvent, insertCandidateEvents, insertEvent, renderedRow, rowEtag } from "./events.ts";
-import { allStored, anyDiffers, applied, assignedRow, assignmentOf, changedList } from "./assignments.ts";
+import { anyDiffers, applied, assignedColumns, assignedRow, assignmentOf, assignmentUpdate, changedList, eligible } from "./assignments.ts";
 import { groupsOf, pageUserGroups, parseUserGroups, removeFromAllGroups, userGroupIdsColumn, userGroupsColumn, userGroupsRowColumn, type UserGroup } from "./group-members.ts";
 import { guardedBatch, requirePreviousChange } from "../d1/guard.ts";
 import { deleteInOneBatch, type DeleteGuard, type DeleteOutcome } from "./versioned-delete.ts";
@@ -57,6 +57,9 @@ const storedColumns = {
 };
 
 type StoredRow = { seq: number; id: string; createdAt: string; updatedAt: string; version: number; data: string };
+
+/** The user's direct groups (userGroupsColumn) as a column of a statement over users. */
+const groupsColumn = (tenantId: number) => sql<string>`${userGroupsColumn(tenantId, USERS.$table)}`.as("user_groups");
 
 function toStored(row: StoredRow): StoredUser {
   return { ...row, data: JSON.parse(row.data) as Record<string, unknown> };
@@ -163,8 +166,7 @@ export async function getUser(db: Db, tenantId: number, id: string, options: Use
     const row = await db.select(storedColumns).from(users).where(where).get();
     return row ? toStored(row) : null;
   }
-  const groupsColumn = sql<string>`${userGroupsColumn(tenantId, sql`${users}`)}`.as("user_groups");
-  const row = await db.select({ ...storedColumns, groups: groupsColumn }).from(users).where(where).get();
+  const row = await db.select({ ...storedColumns, groups: groupsColumn(tenantId) }).from(users).where(where).get();
   if (!row) return null;
   const { groups, ...stored } = row;
   return { ...toStored(stored), groups: parseUserGroups(groups) };
@@ -249,9 +251,7 @@ export async function assignUserAttributes(
     const template = JSON.stringify(eventBody(origin, { type, occurredAt: now, resourceType: "User", data: { id }, ...(changed !== null ? { changed: [] } : {}) }));
     return sql`json_set(${template}, '$.externalId', json_extract(${newData}, '$.externalId'), '$.version', ${version}, '$.data', ${rendered}${changed === null ? sql`` : sql`, '$.changed', ${changed}`})`;
   };
-  // A row the batch cannot change in place is left alone by every statement, and the read at the end says so.
-  const eligible = (row: SQL, folded: SQL) => sql`(${folded} IS NOT NULL AND ${allStored(a, row)})`;
-  const theUser = sql`FROM ${users} AS u, ${assignedRow(a)} WHERE u.tenant_id = ${tenantId} AND u.id = ${id} AND ${eligible(current, sql`u.folded_data`)}`;
+  const theUser = sql`FROM ${users} AS u, ${assignedRow(a)} WHERE u.tenant_id = ${tenantId} AND u.id = ${id} AND ${eligible(a, current, sql`u.folded_data`)}`;
   const candidates: SQL[] = [];
   if (attributes.length > 0) {
     candidates.push(sql`SELECT 0 AS n, 'user.updated' AS type, ${body("user.updated", changedList(a, current, assigned, attributes))} AS body ${theUser} AND ${updated}`);
@@ -261,22 +261,11 @@ export async function assignUserAttributes(
     const type = active ? "user.reactivated" : "user.deactivated";
     candidates.push(sql`SELECT CASE WHEN ${updated} THEN 1 ELSE 0 END AS n, ${type} AS type, ${body(type, null)} AS body ${theUser} AND u.active IS NOT ${active ? 1 : 0}`);
   }
-  const columns = Object.assign({}, ...a.names.flatMap((name) => (Object.hasOwn(COLUMNS_OF, name) ? [COLUMNS_OF[name as keyof typeof COLUMNS_OF](values.get(name))] : [])));
-  const groupsColumn = sql<string>`${userGroupsColumn(tenantId, sql`${users}`)}`.as("user_groups");
-  const stored = eligible(sql`${users.data}`, sql`${users.foldedData}`);
+  const update = assignmentUpdate(a, users, assignedColumns(a, COLUMNS_OF), now);
   const statements: BatchItem<"sqlite">[] = [
     ...insertCandidateEvents(db, tenantId, now, candidates),
-    db
-      .update(users)
-      .set({
-        ...columns,
-        data: applied(sql`${users.data}`, sql`${a.json}`),
-        foldedData: applied(sql`${users.foldedData}`, sql`${a.folded}`),
-        updatedAt: now,
-        version: sql`${users.version} + 1`,
-      })
-      .where(and(byId, stored, anyDiffers(a, sql`${users.data}`, sql`${a.json}`))),
-    db.select({ ...storedColumns, groups: groupsColumn, eligible: sql<number>`${stored}`.as("eligible") }).from(users).where(byId),
+    db.update(users).set(update.set).where(and(byId, update.where)),
+    db.select({ ...storedColumns, groups: groupsColumn(tenantId), eligible: update.eligible }).from(users).where(byId),
   ];
   let results: unknown[];
   try {
